@@ -1,0 +1,3 @@
+"""Arrears: an open-source debt-collections platform."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,46 @@
+"""Shared CLI helpers: a Rich progress bar behind the Progress callback, and error reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from arrears.core.errors import ArrearsError, InputRejected
+from arrears.core.progress import Progress as ProgressCallback
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[ProgressCallback]:
+    """A Rich progress bar on stderr, driven through the services' Progress callback."""
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def report(done: int, total: int | None = None, label: str = "") -> None:
+            bar.update(task, completed=done, total=total, description=label or description)
+
+        yield report
+
+
+def fail(exc: ArrearsError) -> typer.Exit:
+    """Print a user-facing error (with each field problem) and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {exc}")
+    if isinstance(exc, InputRejected):
+        for problem in exc.problems[:50]:
+            err_console.print(f"  - {problem.describe()}")
+        if len(exc.problems) > 50:
+            err_console.print(f"  ... and {len(exc.problems) - 50} more (see the report file)")
+    return typer.Exit(code=2)

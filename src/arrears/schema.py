@@ -1,0 +1,6 @@
+"""Every domain's tables on the one MetaData: what Alembic compares against and tests create."""
+
+from arrears.core.tables import metadata
+from arrears.portfolio import store as _portfolio_store  # noqa: F401  (registers the tables)
+
+__all__ = ["metadata"]
