@@ -20,6 +20,7 @@ run: $(STAMP)
 	$(BIN)/arrears serve
 
 test: $(STAMP)
+	@bash scripts/test-deps.sh
 	ARREARS_REQUIRE_ALL_TIERS=$${ARREARS_REQUIRE_ALL_TIERS:-1} $(BIN)/python -m pytest -n 2 -q tests
 
 test-unit: $(STAMP)
@@ -36,7 +37,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy src/arrears/core src/arrears/portfolio
+	$(BIN)/mypy src/arrears/core src/arrears/portfolio src/arrears/compliance src/arrears/payments
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

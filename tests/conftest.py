@@ -65,7 +65,8 @@ def _truncate(engine: Engine) -> None:
     tables = [t.name for t in reversed(metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.execute(text("truncate " + ", ".join(f'"{t}"' for t in tables) + " restart identity cascade"))
+            names = ", ".join(f'"{t}"' for t in tables)
+            conn.execute(text(f"truncate {names} restart identity cascade"))
         else:
             for t in tables:
                 conn.execute(text(f'delete from "{t}"'))
@@ -82,8 +83,11 @@ def _sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[S
 
 
 @pytest.fixture(scope="session")
-def _pg_engine(pg_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Engine]]:
-    settings = Settings(database_url=pg_database_url, var_dir=tmp_path_factory.mktemp("var"), environment="test")
+def _pg_engine(
+    pg_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Engine]]:
+    var = tmp_path_factory.mktemp("var")
+    settings = Settings(database_url=pg_database_url, var_dir=var, environment="test")
     engine = make_engine(settings)
     migrate.upgrade(engine)
     yield settings, engine

@@ -51,6 +51,12 @@ def serve(
 
 
 def _register() -> None:
+    """Attach the domain commands (idempotent: tests call it too)."""
+    if getattr(_register, "done", False):
+        return
+    _register.done = True  # type: ignore[attr-defined]
+    from arrears.compliance.cli import compliance_app
+    from arrears.compliance.language.cli import lint_command
     from arrears.portfolio.aging.cli import age_command
     from arrears.portfolio.demo.cli import demo_command
     from arrears.portfolio.importing.cli import import_app
@@ -58,6 +64,10 @@ def _register() -> None:
     app.command("age")(age_command)
     app.command("demo")(demo_command)
     app.add_typer(import_app, name="import", help="Import accounts, contacts or payments from CSV/XLSX.")
+    compliance_app.command("lint")(lint_command)
+    app.add_typer(
+        compliance_app, name="compliance", help="Contact policy: check scenarios, rule sets, lint text."
+    )
 
 
 def main() -> None:

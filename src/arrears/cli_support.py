@@ -40,7 +40,7 @@ def fail(exc: ArrearsError) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {exc}")
     if isinstance(exc, InputRejected):
         for problem in exc.problems[:50]:
-            err_console.print(f"  - {problem.describe()}")
+            err_console.print(f"  - {problem.describe()}", soft_wrap=True, markup=False, highlight=False)
         if len(exc.problems) > 50:
             err_console.print(f"  ... and {len(exc.problems) - 50} more (see the report file)")
     return typer.Exit(code=2)

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         default=[30, 60, 90, 120, 150, 180],
         description="Upper DPD bound of M1..M6; past the last one an account is a write-off candidate",
     )
+    max_third_party_contacts: int = Field(
+        default=10, ge=0, description="Most third-party contacts one debtor may have in an import file"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     demo_debtors: int = 5000

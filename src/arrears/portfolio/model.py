@@ -34,7 +34,9 @@ class Relationship(StrEnum):
     OTHER_ROLE = "other_role"
 
 
-COMPANY_ROLES = frozenset({Relationship.PAYABLES, Relationship.FINANCE, Relationship.OWNER, Relationship.OTHER_ROLE})
+COMPANY_ROLES = frozenset(
+    {Relationship.PAYABLES, Relationship.FINANCE, Relationship.OWNER, Relationship.OTHER_ROLE}
+)
 
 
 class ContactSource(StrEnum):

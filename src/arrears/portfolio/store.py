@@ -119,6 +119,7 @@ accounts = Table(
     Column("bucket", String(8), nullable=False, server_default="M0"),
     Column("aged_as_of", Date),
     Column("penalty_through", Date),  # penalty interest accrued up to and including this date
+    Column("late_fee_through", Date),  # late fee charged for every missed cycle up to this date
     Column("last_payment_date", Date),
     Column("last_payment_minor", BigInteger),
     Column("row_hash", String(32), nullable=False),
@@ -201,6 +202,8 @@ aging_runs = Table(
     Column("late_fees", Integer, nullable=False, server_default="0"),
     Column("late_fees_minor", BigInteger, nullable=False, server_default="0"),
     Column("penalty_minor", BigInteger, nullable=False, server_default="0"),
+    Column("cases_opened", Integer, nullable=False, server_default="0"),
+    Column("cases_closed", Integer, nullable=False, server_default="0"),
 )
 
 import_batches = Table(

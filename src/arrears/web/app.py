@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -29,8 +30,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             {"name": "portfolio", "description": "Debtors, accounts, cases"},
             {"name": "import", "description": "Bulk import of accounts, contacts and payments"},
             {"name": "aging", "description": "Days past due, buckets, late fees and penalty interest"},
+            {"name": "compliance", "description": "Contact policy, holds, decision log, language check"},
             {"name": "system", "description": "Health and version"},
         ],
+        docs_url=None,
     )
     app.state.runtime = runtime
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -45,6 +48,16 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             ]
         return JSONResponse(status_code=exc.status_code, content=body)
 
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI served from vendored files (no CDN: the app works offline)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="Arrears API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, str]:
         """Liveness and database reachability."""
@@ -52,6 +65,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             conn.execute(text("select 1"))
         return {"status": "ok", "version": __version__, "database": runtime.engine.dialect.name}
 
+    from arrears.compliance.api import router as compliance_router
+    from arrears.compliance.language.api import router as language_router
     from arrears.portfolio.aging.api import router as aging_router
     from arrears.portfolio.api import router as portfolio_router
     from arrears.portfolio.importing.api import router as import_router
@@ -60,6 +75,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(portfolio_router, prefix="/api/v1")
     app.include_router(import_router, prefix="/api/v1")
     app.include_router(aging_router, prefix="/api/v1")
+    app.include_router(compliance_router, prefix="/api/v1")
+    app.include_router(language_router, prefix="/api/v1")
     app.include_router(portfolio_pages)
     return app
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 04:41:00.494067
+Create Date: 2026-11-29 06:27:53.822683
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import arrears.core.tables
-
 
 revision = "0001"
 down_revision = None
@@ -34,6 +33,8 @@ def upgrade() -> None:
         sa.Column("late_fees", sa.Integer(), server_default="0", nullable=False),
         sa.Column("late_fees_minor", sa.BigInteger(), server_default="0", nullable=False),
         sa.Column("penalty_minor", sa.BigInteger(), server_default="0", nullable=False),
+        sa.Column("cases_opened", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("cases_closed", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_aging_runs")),
     )
     op.create_table(
@@ -85,6 +86,42 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_import_batches_reference")),
     )
     op.create_table(
+        "message_templates",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("third_party", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=16), server_default="draft", nullable=False),
+        sa.Column("findings", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
+        sa.Column("activated_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("activated_by", sa.String(length=120), nullable=True),
+        sa.Column("retired_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "channel in ('sms','email','script','voicemail')", name=op.f("ck_message_templates_channel")
+        ),
+        sa.CheckConstraint(
+            "status in ('draft','active','retired')", name=op.f("ck_message_templates_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_message_templates")),
+        sa.UniqueConstraint("code", "language", "version", name="uq_message_templates_code_language_version"),
+    )
+    with op.batch_alter_table("message_templates", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_message_templates_one_active",
+            ["code", "language"],
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+
+    op.create_table(
         "cases",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -111,6 +148,66 @@ def upgrade() -> None:
             unique=True,
             sqlite_where=sa.text("status <> 'closed'"),
             postgresql_where=sa.text("status <> 'closed'"),
+        )
+
+    op.create_table(
+        "collection_notes",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("debtor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("author", sa.String(length=120), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("third_party", sa.Boolean(), server_default=sa.text("(false)"), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("findings", sa.JSON(), nullable=False),
+        sa.Column("worst_severity", sa.String(length=8), nullable=True),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind in ('note','transcript','sms','email')", name=op.f("ck_collection_notes_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"],
+            ["debtors.id"],
+            name=op.f("fk_collection_notes_debtor_id_debtors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_collection_notes")),
+    )
+    with op.batch_alter_table("collection_notes", schema=None) as batch_op:
+        batch_op.create_index("ix_collection_notes_debtor_created", ["debtor_id", "created_at"], unique=False)
+        batch_op.create_index("ix_collection_notes_worst_severity", ["worst_severity"], unique=False)
+
+    op.create_table(
+        "compliance_decisions",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("debtor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("contact_point_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("party", sa.String(length=16), nullable=False),
+        sa.Column("purpose", sa.String(length=16), nullable=True),
+        sa.Column("proposed_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("allowed", sa.Boolean(), nullable=False),
+        sa.Column("rules_checked", sa.JSON(), nullable=False),
+        sa.Column("fired", sa.JSON(), nullable=False),
+        sa.Column("rulesets", sa.JSON(), nullable=False),
+        sa.Column("requirements", sa.JSON(), nullable=False),
+        sa.Column("script_mode", sa.String(length=32), nullable=False),
+        sa.Column("earliest_allowed", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("collector_type", sa.String(length=16), nullable=True),
+        sa.Column("requested_by", sa.String(length=64), nullable=True),
+        sa.Column("evaluated_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"], ["debtors.id"], name=op.f("fk_compliance_decisions_debtor_id_debtors")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_compliance_decisions")),
+    )
+    with op.batch_alter_table("compliance_decisions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_compliance_decisions_debtor_created", ["debtor_id", "created_at"], unique=False
         )
 
     op.create_table(
@@ -208,6 +305,7 @@ def upgrade() -> None:
         sa.Column("bucket", sa.String(length=8), server_default="M0", nullable=False),
         sa.Column("aged_as_of", sa.Date(), nullable=True),
         sa.Column("penalty_through", sa.Date(), nullable=True),
+        sa.Column("late_fee_through", sa.Date(), nullable=True),
         sa.Column("last_payment_date", sa.Date(), nullable=True),
         sa.Column("last_payment_minor", sa.BigInteger(), nullable=True),
         sa.Column("row_hash", sa.String(length=32), nullable=False),
@@ -234,6 +332,98 @@ def upgrade() -> None:
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_accounts_case_id"), ["case_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_accounts_debtor_id"), ["debtor_id"], unique=False)
+
+    op.create_table(
+        "contact_attempts",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("debtor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("contact_point_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("party", sa.String(length=16), nullable=False),
+        sa.Column("direction", sa.String(length=8), server_default="outbound", nullable=False),
+        sa.Column("started_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=24), nullable=False),
+        sa.Column("connected", sa.Boolean(), nullable=False),
+        sa.Column("conversation", sa.Boolean(), nullable=False),
+        sa.Column("by_agency", sa.Boolean(), nullable=False),
+        sa.Column("agency", sa.String(length=64), nullable=True),
+        sa.Column("consent_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("collector", sa.String(length=64), nullable=True),
+        sa.Column("decision_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "channel in ('call', 'sms', 'email', 'voicemail', 'visit')",
+            name=op.f("ck_contact_attempts_channel"),
+        ),
+        sa.CheckConstraint("direction in ('outbound','inbound')", name=op.f("ck_contact_attempts_direction")),
+        sa.CheckConstraint(
+            "outcome in ('connected_rpc', 'connected_third_party', 'no_answer', 'voicemail', 'busy', 'network_error', 'invalid_number', 'wrong_number', 'refused', 'sent', 'delivered', 'bounced', 'visited', 'not_home')",
+            name=op.f("ck_contact_attempts_outcome"),
+        ),
+        sa.CheckConstraint(
+            "party in ('debtor', 'third_party', 'attorney')", name=op.f("ck_contact_attempts_party")
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_point_id"],
+            ["contact_points.id"],
+            name=op.f("fk_contact_attempts_contact_point_id_contact_points"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"],
+            ["debtors.id"],
+            name=op.f("fk_contact_attempts_debtor_id_debtors"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decision_id"],
+            ["compliance_decisions.id"],
+            name=op.f("fk_contact_attempts_decision_id_compliance_decisions"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contact_attempts")),
+    )
+    with op.batch_alter_table("contact_attempts", schema=None) as batch_op:
+        batch_op.create_index("ix_contact_attempts_debtor_started", ["debtor_id", "started_at"], unique=False)
+        batch_op.create_index(
+            "ix_contact_attempts_point_started", ["contact_point_id", "started_at"], unique=False
+        )
+
+    op.create_table(
+        "debtor_flags",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("debtor_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("contact_point_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=True),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("lifted_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("lifted_by", sa.String(length=64), nullable=True),
+        sa.Column("lift_reason", sa.Text(), nullable=True),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind in ('dispute', 'fraud_claim', 'complaint', 'bankruptcy', 'deceased', 'legal_representation', 'cease_request', 'inconvenient_time', 'inconvenient_place', 'channel_restriction', 'opt_out', 'employer_forbids', 'consent_to_time', 'call_consent')",
+            name=op.f("ck_debtor_flags_kind"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["contact_point_id"],
+            ["contact_points.id"],
+            name=op.f("fk_debtor_flags_contact_point_id_contact_points"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["debtor_id"], ["debtors.id"], name=op.f("fk_debtor_flags_debtor_id_debtors"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_debtor_flags")),
+    )
+    with op.batch_alter_table("debtor_flags", schema=None) as batch_op:
+        batch_op.create_index("ix_debtor_flags_debtor_lifted", ["debtor_id", "lifted_at"], unique=False)
 
     op.create_table(
         "accruals",
@@ -334,6 +524,15 @@ def downgrade() -> None:
 
     op.drop_table("bucket_history")
     op.drop_table("accruals")
+    with op.batch_alter_table("debtor_flags", schema=None) as batch_op:
+        batch_op.drop_index("ix_debtor_flags_debtor_lifted")
+
+    op.drop_table("debtor_flags")
+    with op.batch_alter_table("contact_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_attempts_point_started")
+        batch_op.drop_index("ix_contact_attempts_debtor_started")
+
+    op.drop_table("contact_attempts")
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_accounts_debtor_id"))
         batch_op.drop_index(batch_op.f("ix_accounts_case_id"))
@@ -347,6 +546,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_contact_points_debtor_id"))
 
     op.drop_table("contact_points")
+    with op.batch_alter_table("compliance_decisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_compliance_decisions_debtor_created")
+
+    op.drop_table("compliance_decisions")
+    with op.batch_alter_table("collection_notes", schema=None) as batch_op:
+        batch_op.drop_index("ix_collection_notes_worst_severity")
+        batch_op.drop_index("ix_collection_notes_debtor_created")
+
+    op.drop_table("collection_notes")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_cases_one_live_per_debtor",
@@ -356,6 +564,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_debtor_id"))
 
     op.drop_table("cases")
+    with op.batch_alter_table("message_templates", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_message_templates_one_active",
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        )
+
+    op.drop_table("message_templates")
     op.drop_table("import_batches")
     op.drop_table("debtors")
     op.drop_table("aging_runs")

@@ -1,0 +1,1 @@
+"""Payments: allocation rules (and later reversals, reconciliation)."""

@@ -1,0 +1,95 @@
+"""Dialect helpers for the aging run's bulk paths: raw-cursor reads, COPY/executemany loads, day numbers.
+
+The hot reads go straight to the DBAPI cursor (compiled from Core statements once per dialect), so no
+per-row Row object or type processor is built; dates then arrive as `date` from psycopg and as ISO text
+from sqlite3, and `date_reader()` says which. Staged dates travel as day numbers (`date.toordinal()`)
+and `from_day_number()` turns them back into DATEs inside the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, Table, insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class from_day_number(FunctionElement[date]):  # noqa: N801  (reads like the SQL function it renders)
+    """SQL expression: a proleptic ordinal (0001-01-01 is 1, as date.toordinal()) as a DATE."""
+
+    type = Date()
+    inherit_cache = True
+    name = "from_day_number"
+
+
+@compiles(from_day_number)
+def _from_day_number_pg(element: from_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"(DATE '0001-01-01' + CAST({compiler.process(element.clauses, **kw)} - 1 AS INTEGER))"
+
+
+@compiles(from_day_number, "sqlite")
+def _from_day_number_sqlite(element: from_day_number, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)} + 1721424.5)"
+
+
+def date_reader(conn: Connection) -> Callable[[Any], date]:
+    """How to turn a raw DATE value of this connection's driver into a date."""
+    if conn.dialect.name == "sqlite":
+        return date.fromisoformat
+    return _same
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_COMPILED: dict[tuple[Select[Any], str], Any] = {}
+
+
+def fetch_all(conn: Connection, stmt: Select[Any], params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a (module-level, reused) Core SELECT on the raw DBAPI cursor; plain tuples, no Row objects."""
+    key = (stmt, conn.dialect.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = _COMPILED[key] = stmt.compile(dialect=conn.dialect)
+    values = compiled.construct_params(params)
+    args: Any
+    if compiled.positiontup is not None:  # qmark (sqlite): positional, dates as ISO text
+        args = [_sqlite_param(values[name]) for name in compiled.positiontup]
+    else:
+        args = values
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _sqlite_param(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def bulk_load(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Append rows (tuples in column order) fast: COPY on PostgreSQL, executemany on SQLite."""
+    if not rows:
+        return
+    names = [c.name for c in table.columns]
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql
+
+        copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, names))
+        )
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(str(insert(table).compile(dialect=conn.dialect)), list(rows))

@@ -1,0 +1,1 @@
+"""The seedable synthetic demo portfolio."""

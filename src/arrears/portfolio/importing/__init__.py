@@ -1,0 +1,1 @@
+"""Import of accounts, contacts and payments from CSV and XLSX files."""
