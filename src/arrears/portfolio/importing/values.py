@@ -161,7 +161,7 @@ def parse_date(raw: Any) -> date:
     if isinstance(raw, bool):
         raise BadValue("not a date")
     if isinstance(raw, int | float):
-        return _from_serial(float(raw))
+        return _from_serial(Decimal(str(raw)))
     raise BadValue("not a date")
 
 
@@ -189,13 +189,13 @@ def _date_slow(raw: str) -> date:
     if m := _COMPACT.fullmatch(text):
         return _make_date(*m.groups())
     if m := _SERIAL.fullmatch(text):
-        return _from_serial(float(text))
+        return _from_serial(Decimal(text))
     if re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}", text):
         raise BadValue("ambiguous date (day and month order unknown); write it as YYYY-MM-DD")
     raise BadValue("not a date (expected YYYY-MM-DD, 2026/3/5, 2026年3月5日, 20260305 or an Excel date)")
 
 
-def _from_serial(serial: float) -> date:
+def _from_serial(serial: Decimal) -> date:
     # Excel's day numbers: 1 = 1900-01-01 (with its phantom 1900-02-29); sensible range only.
     if not 10_000 <= serial <= 110_000:
         raise BadValue("not a date (a number that is not a plausible Excel date)")
