@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import typer
 from rich.console import Console
@@ -44,3 +45,15 @@ def fail(exc: ArrearsError) -> typer.Exit:
         if len(exc.problems) > 50:
             err_console.print(f"  ... and {len(exc.problems) - 50} more (see the report file)")
     return typer.Exit(code=2)
+
+
+def parse_as_of(value: str | None, default: date) -> date:
+    """Parse an --as-of option (YYYY-MM-DD); the default when not given."""
+    if value is None or not value.strip():
+        return default
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-31", param_hint="--as-of"
+        ) from None

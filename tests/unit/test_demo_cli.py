@@ -8,17 +8,18 @@ import pytest
 import typer
 from rich.console import Console
 
+from arrears.cli_support import parse_as_of
 from arrears.portfolio.demo import cli as demo_cli
 from arrears.portfolio.demo.service import DemoSummary
 
 
 def test_as_of_defaults_and_parses() -> None:
     default = date(2026, 3, 31)
-    assert demo_cli._parse_as_of(None, default) == default
-    assert demo_cli._parse_as_of(" ", default) == default
-    assert demo_cli._parse_as_of("2026-01-15", default) == date(2026, 1, 15)
+    assert parse_as_of(None, default) == default
+    assert parse_as_of(" ", default) == default
+    assert parse_as_of("2026-01-15", default) == date(2026, 1, 15)
     with pytest.raises(typer.BadParameter, match="YYYY-MM-DD"):
-        demo_cli._parse_as_of("15/01/2026", default)
+        parse_as_of("15/01/2026", default)
 
 
 def test_summary_lists_products_buckets_totals_and_timings(monkeypatch: pytest.MonkeyPatch) -> None:

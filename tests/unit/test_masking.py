@@ -88,3 +88,10 @@ def test_mask_contact_by_channel() -> None:
     assert mask_contact("phone", "+8613812345678") == "+86 138****5678"
     assert mask_contact("email", "li@example.cn") == "l***@example.cn"
     assert mask_contact("address", "上海市浦东新区世纪大道100号") == "上海市浦东新****"
+
+
+def test_foreign_numbers_keep_their_country_code() -> None:
+    from arrears.core.masking import mask_phone
+
+    assert mask_phone("+12125550123") == "+1 212***0123"
+    assert mask_phone("+85291234567") == "+852 912*4567"

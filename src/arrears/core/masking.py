@@ -8,12 +8,25 @@ def mask_phone(e164: str) -> str:
     if not e164:
         return ""
     digits = e164.lstrip("+")
-    country, national = ("86", digits[2:]) if digits.startswith("86") else ("", digits)
+    country, national = _split_country(e164, digits)
     if len(national) <= 7:
         masked = national[:2] + "*" * max(0, len(national) - 4) + national[-2:]
     else:
         masked = national[:3] + "*" * (len(national) - 7) + national[-4:]
     return f"+{country} {masked}" if country else masked
+
+
+def _split_country(e164: str, digits: str) -> tuple[str, str]:
+    if digits.startswith("86") or not e164.startswith("+"):
+        return ("86", digits[2:]) if digits.startswith("86") else ("", digits)
+    import phonenumbers  # only for numbers outside China, where country codes vary in length
+
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return "", digits
+    code = str(parsed.country_code)
+    return code, digits[len(code) :]
 
 
 def mask_identity(number: str) -> str:

@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from arrears.cli_support import console, fail, progress_bar
+from arrears.cli_support import console, fail, parse_as_of, progress_bar
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.portfolio.aging.service import AgingSummary
-
-
-def parse_as_of(value: str | None, default: date) -> date:
-    """Parse --as-of (YYYY-MM-DD); the default when not given."""
-    if value is None or not value.strip():
-        return default
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-31", param_hint="--as-of"
-        ) from None
 
 
 def age_command(

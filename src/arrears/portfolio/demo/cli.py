@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from arrears.cli_support import console, fail, progress_bar
+from arrears.cli_support import console, fail, parse_as_of, progress_bar
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.portfolio.demo.service import DemoSummary
 
 PRODUCT_NAMES = {"credit_card": "credit cards", "consumer_loan": "consumer loans",
                  "business_receivable": "business receivables"}
-
-
-def _parse_as_of(value: str | None, default: date) -> date:
-    """Parse --as-of (YYYY-MM-DD); the default when not given."""
-    if value is None or not value.strip():
-        return default
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-31", param_hint="--as-of"
-        ) from None
 
 
 def demo_command(
@@ -51,7 +38,7 @@ def demo_command(
     from arrears.runtime import Runtime
 
     rt = Runtime.build()
-    when = _parse_as_of(as_of, today(rt.clock))
+    when = parse_as_of(as_of, today(rt.clock))
     count = debtors or rt.settings.demo_debtors
     chosen_seed = rt.settings.demo_seed if seed is None else seed
     try:
