@@ -64,7 +64,9 @@ def render(rows: list[dict[str, object]], quick: bool) -> str:
         value = r["value"]
         shown = f"{value:,.2f} {r['unit']}" if isinstance(value, float) else f"{value} {r['unit']}"
         lines.append(f"| {r['name']} | {shown} | {r['target']} | {met} | {r.get('notes', '')} |")
-    return "\n".join(lines) + "\n"
+    notes = Path(__file__).with_name("NOTES.md")
+    trailer = notes.read_text(encoding="utf-8") if notes.exists() else ""
+    return "\n".join(lines) + "\n" + trailer
 
 
 def _cpus() -> int:
