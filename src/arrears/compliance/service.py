@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from arrears.compliance.engine import evaluate
 from arrears.compliance.flagdetail import check_detail
@@ -178,14 +178,7 @@ def set_hold(
         raise InputRejected(f"hold refused: {problems[0].field}: {problems[0].reason}", problems)
     with rt.engine.begin() as conn:
         debtor_row(conn, debtor_id)
-        if (
-            contact_point_id is not None
-            and conn.execute(
-                select(contact_points.c.debtor_id).where(contact_points.c.id == contact_point_id)
-            ).scalar()
-            != debtor_id
-        ):
-            raise NotFound(f"contact point {contact_point_id} is not one of debtor {debtor_id}'s")
+        _require_own_contact_point(conn, debtor_id, contact_point_id)
         row = conn.execute(
             insert(debtor_flags)
             .values(
@@ -270,14 +263,7 @@ def record_attempt(
         conversation = outcome is Outcome.CONNECTED_RPC and channel in TELEPHONE
     with rt.engine.begin() as conn:
         debtor_row(conn, debtor_id)
-        if (
-            contact_point_id is not None
-            and conn.execute(
-                select(contact_points.c.debtor_id).where(contact_points.c.id == contact_point_id)
-            ).scalar()
-            != debtor_id
-        ):
-            raise NotFound(f"contact point {contact_point_id} is not one of debtor {debtor_id}'s")
+        _require_own_contact_point(conn, debtor_id, contact_point_id)
         attempt_id = conn.execute(
             insert(contact_attempts)
             .values(
@@ -306,3 +292,14 @@ def record_attempt(
                 .values(status="do_not_contact", updated_at=now)
             )
     return int(attempt_id)
+
+
+def _require_own_contact_point(conn: Connection, debtor_id: int, contact_point_id: int | None) -> None:
+    """Refuse a contact point that does not belong to the debtor (NotFound)."""
+    if contact_point_id is None:
+        return
+    owner = conn.execute(
+        select(contact_points.c.debtor_id).where(contact_points.c.id == contact_point_id)
+    ).scalar()
+    if owner != debtor_id:
+        raise NotFound(f"contact point {contact_point_id} is not one of debtor {debtor_id}'s")
