@@ -13,13 +13,18 @@ from arrears.core.i18n import LANGUAGES, LOCALE_DIR, gettext, normalise_language
 from arrears.web.labels import LABELS, LANGUAGE_NAMES, SORT_LABELS, label
 from arrears.web.templating import TEMPLATE_DIR
 
-PO = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
+PO_DIR = LOCALE_DIR / "zh_CN" / "LC_MESSAGES"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _catalog() -> dict[str, str]:
-    with PO.open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh, locale="zh_CN") if m.id and isinstance(m.id, str)}
+    merged: dict[str, str] = {}
+    for po in sorted(PO_DIR.glob("*.po")):
+        with po.open("rb") as fh:
+            merged.update(
+                {m.id: m.string for m in read_po(fh, locale="zh_CN") if m.id and isinstance(m.id, str)}
+            )
+    return merged
 
 
 def _template_messages() -> set[tuple[str, str]]:
@@ -77,7 +82,10 @@ def test_translations_keep_their_placeholders() -> None:
 
 
 def test_catalog_has_no_duplicate_message_ids() -> None:
-    ids = re.findall(r'^msgid "(.+)"$', PO.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    ids = [
+        i for po in sorted(PO_DIR.glob("*.po"))
+        for i in re.findall(r'^msgid "(.+)"$', po.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    ]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     assert not duplicates
 

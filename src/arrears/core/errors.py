@@ -59,3 +59,15 @@ class InputRejected(ArrearsError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class Unauthenticated(ArrearsError):
+    """No valid session or token: the caller must log in."""
+
+    status_code = 401
+
+
+class Forbidden(ArrearsError):
+    """The caller is known but their role or scope does not allow this."""
+
+    status_code = 403

@@ -31,13 +31,22 @@ def translations(language: str) -> NullTranslations:
     """The gettext translations for a language; English is the source language."""
     if normalise_language(language) == "en":
         return NullTranslations()
-    po = LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as fh:
-        catalog = read_po(fh, locale="zh_CN")
-    buf = BytesIO()
-    write_mo(buf, catalog)
-    buf.seek(0)
-    return Translations(buf)
+    # messages.po holds the shared kernel's strings; each domain keeps its own <domain>.po beside it
+    # (payments.po, worklist.po, ...), merged here into one catalog.
+    folder = LOCALE_DIR / "zh_CN" / "LC_MESSAGES"
+    merged: Translations | None = None
+    for po in sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name)):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale="zh_CN")
+        buf = BytesIO()
+        write_mo(buf, catalog)
+        buf.seek(0)
+        part = Translations(buf)
+        if merged is None:
+            merged = part
+        else:
+            merged.merge(part)
+    return merged or NullTranslations()
 
 
 def gettext(language: str, message: str) -> str:

@@ -79,6 +79,9 @@ cases = Table(
     Column("close_reason", String(16)),  # paid | settled | written_off
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date),
+    # allocation (分案): the team and collector working the case; strategy.allocation keeps the history
+    Column("team_id", ForeignKey("teams.id"), index=True),
+    Column("collector_id", ForeignKey("users.id"), index=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     CheckConstraint("status in ('open','on_hold','placed','closed')", name="status"),
@@ -99,6 +102,8 @@ accounts = Table(
     Column("currency", String(3), nullable=False),
     Column("open_date", Date),
     Column("status", String(16), nullable=False, server_default="active"),
+    # placement (委外): the agency the account is placed with, if any; agency users see only these
+    Column("agency_id", ForeignKey("agencies.id"), index=True),
     # contract terms
     Column("due_day", Integer, nullable=False, server_default="0"),
     Column("grace_days", Integer, nullable=False, server_default="0"),

@@ -1,0 +1,1 @@
+"""Users, roles, teams, agencies, sessions and the hash-chained audit trail."""

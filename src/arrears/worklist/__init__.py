@@ -1,0 +1,1 @@
+"""The live work queue: work items, leases, attempts, outcomes, call-backs and call scripts."""
