@@ -1,11 +1,14 @@
-"""FastAPI dependencies: the runtime, the request's language."""
+"""FastAPI dependencies: the runtime, the request's language, the acting user."""
 
 from __future__ import annotations
 
 from fastapi import Request
 
+from arrears.core.access import Principal
+from arrears.core.errors import Unauthenticated
 from arrears.core.i18n import normalise_language
 from arrears.runtime import Runtime
+from arrears.users.principals import SESSION_COOKIE, principal_for_token, session_for_cookie
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -22,3 +25,30 @@ def get_language(request: Request) -> str:
         accept = request.headers.get("accept-language", "")
         chosen = accept.split(",")[0] if accept else None
     return normalise_language(chosen, rt.settings.default_language)
+
+
+def get_principal(request: Request) -> Principal:
+    """The acting user: a bearer token (API) or a session cookie (pages); 401 when neither is valid.
+
+    Pages use the cookie; state-changing page requests must also carry the session's CSRF token
+    (checked by the users package's middleware).
+    """
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    rt = get_runtime(request)
+    now = rt.clock.now()
+    auth = request.headers.get("authorization", "")
+    with rt.engine.connect() as conn:
+        if auth.lower().startswith("bearer "):
+            principal = principal_for_token(conn, auth[7:].strip(), now)
+            if principal is None:
+                raise Unauthenticated("invalid, expired or revoked bearer token")
+        else:
+            cookie = request.cookies.get(SESSION_COOKIE)
+            found = session_for_cookie(conn, cookie, now) if cookie else None
+            if found is None:
+                raise Unauthenticated("log in first: no valid session or bearer token")
+            principal, request.state.csrf_token = found
+    request.state.principal = principal
+    return principal

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 07:24:37.359866
+Create Date: 2026-11-29 07:25:57.303348
 """
 
 from __future__ import annotations
@@ -321,6 +321,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_users_team_id"), ["team_id"], unique=False)
 
     op.create_table(
+        "api_tokens",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("label", sa.String(length=64), server_default="", nullable=False),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("last_used_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_api_tokens_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "cases",
         sa.Column(
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
@@ -446,6 +467,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("debtor_flags", schema=None) as batch_op:
         batch_op.create_index("ix_debtor_flags_debtor_lifted", ["debtor_id", "lifted_at"], unique=False)
+
+    op.create_table(
+        "web_sessions",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("user_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=False),
+        sa.Column("created_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_web_sessions_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_web_sessions")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_web_sessions_token_hash")),
+    )
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "accounts",
@@ -695,6 +736,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_accounts_agency_id"))
 
     op.drop_table("accounts")
+    with op.batch_alter_table("web_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_sessions_user_id"))
+
+    op.drop_table("web_sessions")
     with op.batch_alter_table("debtor_flags", schema=None) as batch_op:
         batch_op.drop_index("ix_debtor_flags_debtor_lifted")
 
@@ -715,6 +760,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_collector_id"))
 
     op.drop_table("cases")
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
+
+    op.drop_table("api_tokens")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_users_team_id"))
         batch_op.drop_index(batch_op.f("ix_users_agency_id"))
