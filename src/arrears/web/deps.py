@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import Request
 
-from arrears.core.access import Principal
+from arrears.core.access import Permission, Principal, require
 from arrears.core.errors import Unauthenticated
 from arrears.core.i18n import normalise_language
 from arrears.runtime import Runtime
@@ -52,3 +54,20 @@ def get_principal(request: Request) -> Principal:
             principal, request.state.csrf_token = found
     request.state.principal = principal
     return principal
+
+
+def requires(permission: Permission) -> Callable[[Request], Principal]:
+    """A dependency that resolves the user and checks one permission (403 otherwise).
+
+    The permission is kept on the dependency (`.permission`) so the authorization-matrix test can read
+    what every route demands. Services check again: this is the entry point's early refusal.
+    """
+
+    def dependency(request: Request) -> Principal:
+        principal = get_principal(request)
+        require(principal, permission)
+        return principal
+
+    dependency.permission = permission  # type: ignore[attr-defined]
+    dependency.__name__ = f"requires_{permission.value.replace('.', '_')}"
+    return dependency
