@@ -1,6 +1,8 @@
-"""Tables for teams, agencies, users and the append-only audit trail."""
+"""Tables for teams, agencies, users, sessions, tokens, login attempts and the append-only audit trail."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
@@ -9,14 +11,19 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
     Text,
+    func,
+    select,
 )
+from sqlalchemy.engine import Connection, Row
 
 from arrears.core.access import Role
 from arrears.core.tables import Id, UtcDateTime, metadata
+from arrears.users.model import FAILURES, Attempt, Outcome
 
 teams = Table(
     "teams",
@@ -110,3 +117,104 @@ web_sessions = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
 )
+
+# Every login attempt (pages and POST /api/v1/auth/token): the lockout and the per-address rate limit
+# are computed from these rows (users.rules), never from process memory, so all workers agree.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(64), nullable=False),  # as typed (normalised), whether or not it exists
+    Column("client_ip", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("channel", String(8), nullable=False, server_default="page"),  # page | api
+    CheckConstraint(
+        "outcome in ('success','bad_password','unknown_user','inactive','locked','rate_limited','unlock')",
+        name="outcome",
+    ),
+)
+Index("ix_login_attempts_username_at", login_attempts.c.username, login_attempts.c.at)
+Index("ix_login_attempts_client_ip_at", login_attempts.c.client_ip, login_attempts.c.at)
+
+
+# --- queries (no transaction begins here: every function takes the service's connection) ----------
+
+
+def user_row(conn: Connection, *, user_id: int | None = None, username: str | None = None) -> Row | None:
+    """One users row by id or by (normalised) username, or None."""
+    query = select(users)
+    query = query.where(users.c.id == user_id) if user_id is not None else query.where(
+        users.c.username == username)
+    return conn.execute(query).first()
+
+
+def login_history(conn: Connection, username: str, since: datetime) -> list[Attempt]:
+    """The username's login attempts since a moment, in time order (what the lockout rule folds over)."""
+    la = login_attempts.c
+    rows = conn.execute(
+        select(la.at, la.outcome).where(la.username == username, la.at >= since).order_by(la.at, la.id)
+    )
+    return [Attempt(r.at, Outcome(r.outcome)) for r in rows]
+
+
+def address_failures(conn: Connection, client_ip: str, since: datetime) -> list[datetime]:
+    """When the failed logins from a client address since a moment happened."""
+    la = login_attempts.c
+    return list(conn.execute(
+        select(la.at).where(la.client_ip == client_ip, la.at >= since,
+                            la.outcome.in_([o.value for o in FAILURES]))
+    ).scalars())
+
+
+def add_attempt(conn: Connection, username: str, client_ip: str, at: datetime, outcome: Outcome,
+                user_id: int | None, channel: str) -> None:
+    """Append one login attempt."""
+    conn.execute(login_attempts.insert().values(
+        username=username[:64], client_ip=(client_ip or "unknown")[:64], at=at, outcome=outcome.value,
+        user_id=user_id, channel=channel,
+    ))
+
+
+def user_rows(conn: Connection, include_inactive: bool = True) -> list[Row]:
+    """Every user with the names of their team and agency, by username."""
+    query = (
+        select(users, teams.c.name.label("team_name"), agencies.c.name.label("agency_name"))
+        .outerjoin(teams, teams.c.id == users.c.team_id)
+        .outerjoin(agencies, agencies.c.id == users.c.agency_id)
+        .order_by(users.c.username)
+    )
+    if not include_inactive:
+        query = query.where(users.c.active.is_(True))
+    return list(conn.execute(query).all())
+
+
+def active_administrators(conn: Connection) -> int:
+    """How many active administrators there are."""
+    return int(conn.execute(
+        select(func.count()).select_from(users)
+        .where(users.c.role == Role.ADMINISTRATOR.value, users.c.active.is_(True))
+    ).scalar_one())
+
+
+def team_rows(conn: Connection) -> list[Row]:
+    """Every team with its number of active members, by name."""
+    members = (select(func.count()).select_from(users)
+               .where(users.c.team_id == teams.c.id, users.c.active.is_(True)).scalar_subquery())
+    return list(conn.execute(select(teams, members.label("members")).order_by(teams.c.name)).all())
+
+
+def agency_rows(conn: Connection) -> list[Row]:
+    """Every agency with its number of active members, by code."""
+    members = (select(func.count()).select_from(users)
+               .where(users.c.agency_id == agencies.c.id, users.c.active.is_(True)).scalar_subquery())
+    return list(conn.execute(select(agencies, members.label("members")).order_by(agencies.c.code)).all())
+
+
+def end_sessions_and_tokens(conn: Connection, user_id: int, now: datetime) -> None:
+    """End every live page session and revoke every live API token of a user."""
+    conn.execute(web_sessions.update().where(web_sessions.c.user_id == user_id,
+                                             web_sessions.c.ended_at.is_(None)).values(ended_at=now))
+    conn.execute(api_tokens.update().where(api_tokens.c.user_id == user_id,
+                                           api_tokens.c.revoked_at.is_(None)).values(revoked_at=now))
