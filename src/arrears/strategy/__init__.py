@@ -1,0 +1,1 @@
+"""Strategy: segments, treatments, champion/challenger, allocation, scores and the nightly run."""

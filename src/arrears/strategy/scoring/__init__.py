@@ -1,0 +1,1 @@
+"""Propensity to pay: the chance of a payment within 30 days, with reason codes (model or scorecard)."""
