@@ -26,6 +26,14 @@ BENCHES: dict[str, tuple[str, list[str], list[str]]] = {
     "compliance": ("benchmarks.bench_compliance", ["--attempts", "200", "--runs", "5000"],
                    ["--attempts", "200", "--runs", "500"]),
     "language": ("benchmarks.bench_language", [], ["--runs", "200"]),
+    "batch": ("benchmarks.bench_batch", ["--accounts", "1000000", "--db", "postgres"],
+              ["--quick", "--db", "both"]),
+    "reporting": ("benchmarks.bench_reporting", ["--accounts", "1000000", "--attempts", "10000000"],
+                  ["--quick"]),
+    "queue": ("benchmarks.bench_queue", [], ["--quick"]),
+    "payments": ("benchmarks.bench_payments", ["--payments", "20000", "--db", "both"], ["--quick"]),
+    "scoring": ("benchmarks.bench_scoring", ["--accounts", "1000000", "--db", "postgres"],
+                ["--accounts", "20000", "--db", "both"]),
 }
 
 _CHILD = (

@@ -62,8 +62,10 @@ def pg_database_url() -> Iterator[str]:
 
 
 def _truncate(engine: Engine) -> None:
+    from arrears.users.audit_store import guard_suspended  # audit_log refuses DELETE/TRUNCATE otherwise
+
     tables = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as conn:
+    with engine.begin() as conn, guard_suspended(conn):
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t}"' for t in tables)
             conn.execute(text(f"truncate {names} restart identity cascade"))

@@ -68,6 +68,38 @@ def _register() -> None:
     app.add_typer(
         compliance_app, name="compliance", help="Contact policy: check scenarios, rule sets, lint text."
     )
+    from arrears.users.cli import users_app
+
+    app.add_typer(users_app, name="users", help="Users, roles, teams, agencies; the first administrator.")
+    from arrears.users.audit_cli import audit_app
+    from arrears.users.backup_cli import backup_app
+
+    app.add_typer(audit_app, name="audit", help="The audit trail: verify the hash chain, list records.")
+    app.add_typer(backup_app, name="backup", help="Back up and restore the SQLite database.")
+    from arrears.strategy.best_time.cli import best_time_app
+    from arrears.strategy.scoring.cli import contactability_app, model_app, score_command
+
+    app.add_typer(model_app, name="model", help="Propensity-to-pay models: train, list, activate.")
+    app.command("score")(score_command)
+    app.add_typer(contactability_app, name="contactability", help="Contactable / semi-lost / lost.")
+    app.add_typer(best_time_app, name="best-time", help="Best time to reach: refresh rates, show a debtor.")
+    from arrears.strategy.cli import allocate_command, batch_app, cases_app, strategy_app
+
+    app.add_typer(batch_app, name="batch", help="The nightly run: aging to tomorrow's work; its record.")
+    app.add_typer(strategy_app, name="strategy", help="Treatment paths: validate, activate, show.")
+    app.command("allocate")(allocate_command)
+    app.add_typer(cases_app, name="cases", help="Cases: reassign to another collector.")
+    from arrears.worklist.cli import attempts_app, queue_app
+
+    app.add_typer(queue_app, name="queue", help="The live work queue: next contact, show, release.")
+    app.add_typer(attempts_app, name="attempts", help="Call attempts: import a dialer's report.")
+    from arrears.payments.cli import payments_app, promises_app
+
+    app.add_typer(payments_app, name="payments", help="Payments: post, reverse, import files, balances.")
+    app.add_typer(promises_app, name="promises", help="Promises to pay: judge, history.")
+    from arrears.reporting.cli import report_app
+
+    app.add_typer(report_app, name="report", help="KPIs, trends, roll rates, recovery curves, arm tests.")
 
 
 def main() -> None:

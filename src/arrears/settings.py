@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     max_third_party_contacts: int = Field(
         default=10, ge=0, description="Most third-party contacts one debtor may have in an import file"
     )
+    lease_minutes: int = Field(
+        default=15, ge=1, le=480, description="How long a contact handed out by the work queue stays leased"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     demo_debtors: int = 5000

@@ -15,6 +15,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from arrears import migrate
+from arrears.core.access import Role
 from arrears.core.clock import FixedClock
 from arrears.db import make_engine
 from arrears.portfolio.store import (
@@ -180,9 +181,25 @@ def seeded_app(tmp_path_factory: pytest.TempPathFactory) -> tuple[FastAPI, Seede
     return app, seeded
 
 
+def logged_in(app: FastAPI, role: Role = Role.MANAGER, **scope: Any) -> TestClient:
+    """A client with a page session (cookie) for a new user of the role; its CSRF token in `.csrf`."""
+    from tests.authkit import make_user, session
+
+    client = TestClient(app)
+    client.csrf = session(app.state.runtime, client, make_user(app.state.runtime, role, **scope))  # type: ignore[attr-defined]
+    return client
+
+
 @pytest.fixture
 def client(seeded_app: tuple[FastAPI, Seeded]) -> Iterator[TestClient]:
-    """A fresh HTTP client (no cookies) on the seeded app."""
+    """A fresh HTTP client on the seeded app, logged in as a manager (session cookie; `.csrf` token)."""
+    with logged_in(seeded_app[0]) as c:
+        yield c
+
+
+@pytest.fixture
+def anonymous(seeded_app: tuple[FastAPI, Seeded]) -> Iterator[TestClient]:
+    """A fresh HTTP client (no cookies, no credentials) on the seeded app."""
     with TestClient(seeded_app[0]) as c:
         yield c
 
@@ -195,7 +212,7 @@ def seeded(seeded_app: tuple[FastAPI, Seeded]) -> Seeded:
 
 @pytest.fixture
 def empty_client(tmp_path: Path) -> Iterator[TestClient]:
-    """An HTTP client on the full app over a migrated, empty database."""
+    """An HTTP client on the full app over a migrated, empty database (logged in as a manager)."""
     app, _, _ = build_app(tmp_path, seed=False)
-    with TestClient(app) as c:
+    with logged_in(app) as c:
         yield c

@@ -12,12 +12,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert
 
 from arrears import migrate
+from arrears.core.access import Role
 from arrears.core.clock import FixedClock
 from arrears.db import make_engine
 from arrears.portfolio.aging.api import router
 from arrears.portfolio.store import accounts, debtors, due_items
 from arrears.runtime import Runtime
 from arrears.settings import Settings
+from tests.authkit import auth_headers
 
 NOW = datetime(2026, 3, 31, 10, 0, tzinfo=UTC)
 STAMP = datetime(2026, 1, 1, tzinfo=UTC)
@@ -47,7 +49,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
     """The full app with a fixed clock at 2026-03-31 10:00 UTC, over two seeded accounts."""
     from arrears.web.app import create_app
 
-    with TestClient(create_app(_prepare(tmp_path), FixedClock(NOW))) as c:
+    app = create_app(_prepare(tmp_path), FixedClock(NOW))
+    with TestClient(app, headers=auth_headers(app.state.runtime, Role.MANAGER)) as c:
         yield c
 
 
@@ -84,12 +87,22 @@ def test_refusals(client: TestClient) -> None:
     assert client.get("/api/v1/aging/runs", params={"limit": 0}).status_code == 422
 
 
+def test_only_roles_with_aging_run_may_start_a_run(client: TestClient) -> None:
+    rt = client.app.state.runtime  # type: ignore[attr-defined]
+    collector = auth_headers(rt, Role.COLLECTOR, team_id=None)
+    refused = client.post("/api/v1/aging/runs", json={"as_of": "2026-03-31"}, headers=collector)
+    assert refused.status_code == 403 and "aging.run" in refused.json()["detail"]
+    anonymous = TestClient(client.app)
+    assert anonymous.post("/api/v1/aging/runs", json={"as_of": "2026-03-31"}).status_code == 401
+    assert client.get("/api/v1/aging/runs").json() == []  # nothing ran
+
+
 def test_the_router_alone(tmp_path: Path) -> None:
     settings = _prepare(tmp_path)
     app = FastAPI()
     app.state.runtime = Runtime.build(settings, FixedClock(NOW))
     app.include_router(router, prefix="/api/v1")
-    with TestClient(app) as c:
+    with TestClient(app, headers=auth_headers(app.state.runtime, Role.MANAGER)) as c:
         assert c.post("/api/v1/aging/runs", json={"as_of": "2026-03-30"}).json()["accounts_aged"] == 2
         assert [r["as_of"] for r in c.get("/api/v1/aging/runs").json()] == ["2026-03-30"]
     app.state.runtime.engine.dispose()

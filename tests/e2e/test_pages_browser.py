@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from arrears.core.access import Role
+from tests.authkit import PASSWORD, make_user
 from tests.conftest import missing
 from tests.e2e.conftest import ID_NUMBERS, PHONES, XSS_NAME, Seeded, build_app
 
@@ -22,6 +24,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 WAIT_MS = 15_000  # generous upper bound for an element to appear; never a speed assertion
+USER = "browser.manager"  # every page here is seen by a logged-in manager (sees every team)
 
 
 def _free_port() -> int:
@@ -37,6 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed
 
     app, seeded, _ = build_app(tmp_path_factory.mktemp("browser"))
     assert seeded is not None
+    make_user(app.state.runtime, Role.MANAGER, username=USER, password=PASSWORD)
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, name="uvicorn-test", daemon=True)
@@ -67,16 +71,27 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def _page(browser: Any, locale: str) -> Any:
+def log_in(page: Any, base: str, username: str = USER, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a person would."""
+    page.goto(base + "/login")
+    page.locator("#login-username").fill(username)
+    page.locator("#login-password").fill(password)
+    page.locator("form[action='/login'] button[type=submit]").click()
+    page.wait_for_url(base + "/")
+
+
+def _page(browser: Any, locale: str, base: str) -> Any:
     context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(WAIT_MS)
-    return context.new_page()
+    page = context.new_page()
+    log_in(page, base)
+    return page
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page (own cookies) whose browser asks for Chinese."""
-    p = _page(browser, "zh-CN")
+def page(browser: Any, server: tuple[str, Seeded]) -> Iterator[Any]:
+    """A fresh page (own cookies) whose browser asks for Chinese, logged in through /login."""
+    p = _page(browser, "zh-CN", server[0])
     yield p
     p.context.close()
 
@@ -181,7 +196,7 @@ def test_screenshots_of_the_main_pages(browser: Any, server: tuple[str, Seeded])
 
     base, seeded = server
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    p = _page(browser, "en")
+    p = _page(browser, "en", base)
     try:
         for name, url, ready in (("home", "/", "#bucket-table"), ("debtors", "/debtors", "#debtor-table"),
                                  ("debtor", f"/debtors/{seeded.zhang}", "#contact-table")):

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 
 from arrears.compliance.api import router
+from arrears.core.access import Role
 from arrears.core.errors import ArrearsError, InputRejected
 from arrears.runtime import Runtime
+from tests.authkit import auth_headers
 from tests.integration.test_compliance_service import seed
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "compliance"
@@ -30,7 +32,7 @@ def client(rt: Runtime) -> TestClient:
         return JSONResponse(status_code=exc.status_code, content=body)
 
     app.include_router(router, prefix="/api/v1")
-    return TestClient(app)
+    return TestClient(app, headers=auth_headers(rt, Role.ADMINISTRATOR))
 
 
 def test_check_against_the_database_then_read_the_log(runtime: Runtime) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from arrears.compliance import service
 from arrears.compliance.model import ContactChannel, HoldKind, Outcome, Party, Purpose
 from arrears.compliance.store import compliance_decisions
+from arrears.core.access import SYSTEM
 from arrears.core.errors import Conflict, InputRejected, NotFound
 from arrears.portfolio.store import accounts, cases, contact_points, debtors
 from arrears.runtime import Runtime
@@ -97,15 +98,23 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 def test_check_uses_the_accounts_rule_sets_and_logs_the_decision(runtime: Runtime) -> None:
     ids = seed(runtime)
     night = service.check_contact(
-        runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 22), requested_by="agent-7"
+        runtime,
+        SYSTEM,
+        ids["debtor"],
+        ContactChannel.CALL,
+        ids["mobile"],
+        at=at(3, 22),
+        requested_by="agent-7",
     )
     assert not night.decision.allowed
     assert [n for n, _ in night.decision.rulesets] == ["cn-gbt45251", "house-default"]
     assert night.decision.earliest_allowed == at(4, 9)
     assert night.collector_type == "in_house"
-    day = service.check_contact(runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10))
+    day = service.check_contact(
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10)
+    )
     assert day.decision.allowed
-    log = service.decisions(runtime, ids["debtor"])
+    log = service.decisions(runtime, SYSTEM, ids["debtor"])
     assert [row["id"] for row in log] == [day.id, night.id]
     row = log[1]
     assert row["allowed"] is False and row["requested_by"] == "agent-7"
@@ -127,9 +136,18 @@ def test_history_rows_count(runtime: Runtime) -> None:
         (11, Outcome.CONNECTED_RPC, True),
     ):
         service.record_attempt(
-            runtime, ids["debtor"], ContactChannel.CALL, outcome, at(3, hour), ids["mobile"], by_agency=agency
+            runtime,
+            SYSTEM,
+            ids["debtor"],
+            ContactChannel.CALL,
+            outcome,
+            at(3, hour),
+            ids["mobile"],
+            by_agency=agency,
         )
-    d = service.check_contact(runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 15))
+    d = service.check_contact(
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 15)
+    )
     assert {h.rule_id for h in d.decision.denials} == {"cn.daily_connected"}
 
 
@@ -137,10 +155,11 @@ def test_third_party_after_failures_from_rows(runtime: Runtime) -> None:
     ids = seed(runtime)
     for hour in (9, 10, 11):
         service.record_attempt(
-            runtime, ids["debtor"], ContactChannel.CALL, Outcome.NO_ANSWER, at(2, hour), ids["mobile"]
+            runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, Outcome.NO_ANSWER, at(2, hour), ids["mobile"]
         )
     d = service.check_contact(
         runtime,
+        SYSTEM,
         ids["debtor"],
         ContactChannel.CALL,
         ids["sister"],
@@ -155,6 +174,7 @@ def test_a_refusal_makes_the_contact_point_do_not_contact_for_good(runtime: Runt
     ids = seed(runtime)
     service.record_attempt(
         runtime,
+        SYSTEM,
         ids["debtor"],
         ContactChannel.CALL,
         Outcome.REFUSED,
@@ -169,7 +189,7 @@ def test_a_refusal_makes_the_contact_point_do_not_contact_for_good(runtime: Runt
     assert status == "do_not_contact"
     later = at(2, 10) + timedelta(days=400)  # long after the history window: the refusal still counts
     d = service.check_contact(
-        runtime, ids["debtor"], ContactChannel.CALL, ids["sister"], Party.THIRD_PARTY, later
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["sister"], Party.THIRD_PARTY, later
     )
     assert {"cn.refusal", "cn.contact_status"} <= {h.rule_id for h in d.decision.denials}
     assert d.decision.earliest_allowed is None
@@ -178,21 +198,23 @@ def test_a_refusal_makes_the_contact_point_do_not_contact_for_good(runtime: Runt
 def test_holds_set_and_lift_with_who_when_and_why(runtime: Runtime) -> None:
     ids = seed(runtime)
     hold = service.set_hold(
-        runtime, ids["debtor"], HoldKind.DISPUTE, "agent-7", "disputes the late fee", at=at(2, 9)
+        runtime, SYSTEM, ids["debtor"], HoldKind.DISPUTE, "agent-7", "disputes the late fee", at=at(2, 9)
     )
     assert hold["active"] and hold["set_by"] == "agent-7" and hold["set_at"] == at(2, 9)
-    denied = service.check_contact(runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10))
+    denied = service.check_contact(
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10)
+    )
     assert "house.dispute" in {h.rule_id for h in denied.decision.denials}
-    lifted = service.lift_hold(runtime, hold["id"], "lead-2", "fee waived", at=at(3, 11))
+    lifted = service.lift_hold(runtime, SYSTEM, hold["id"], "lead-2", "fee waived", at=at(3, 11))
     assert not lifted["active"] and lifted["lifted_by"] == "lead-2" and lifted["lift_reason"] == "fee waived"
     assert lifted["lifted_at"] == at(3, 11)
     assert service.check_contact(
-        runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 12)
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 12)
     ).decision.allowed
     with pytest.raises(Conflict, match="already lifted"):
-        service.lift_hold(runtime, hold["id"], "lead-2", "again")
-    assert [h["id"] for h in service.holds(runtime, ids["debtor"])] == [hold["id"]]
-    assert service.holds(runtime, ids["debtor"], include_lifted=False) == []
+        service.lift_hold(runtime, SYSTEM, hold["id"], "lead-2", "again")
+    assert [h["id"] for h in service.holds(runtime, SYSTEM, ids["debtor"])] == [hold["id"]]
+    assert service.holds(runtime, SYSTEM, ids["debtor"], include_lifted=False) == []
 
 
 def test_declarations_are_validated_and_honoured(runtime: Runtime) -> None:
@@ -200,6 +222,7 @@ def test_declarations_are_validated_and_honoured(runtime: Runtime) -> None:
     with pytest.raises(InputRejected, match=r"detail.windows\[0\].end"):
         service.set_hold(
             runtime,
+            SYSTEM,
             ids["debtor"],
             HoldKind.INCONVENIENT_TIME,
             "agent-7",
@@ -207,12 +230,12 @@ def test_declarations_are_validated_and_honoured(runtime: Runtime) -> None:
             {"windows": [{"start": "12:00", "end": "2pm"}]},
         )
     with pytest.raises(InputRejected, match="reason"):
-        service.set_hold(runtime, ids["debtor"], HoldKind.CEASE_REQUEST, "agent-7", " ")
+        service.set_hold(runtime, SYSTEM, ids["debtor"], HoldKind.CEASE_REQUEST, "agent-7", " ")
     service.set_hold(
-        runtime, ids["debtor"], HoldKind.EMPLOYER_FORBIDS, "agent-7", "employer policy", at=at(1, 9)
+        runtime, SYSTEM, ids["debtor"], HoldKind.EMPLOYER_FORBIDS, "agent-7", "employer policy", at=at(1, 9)
     )
     d = service.check_contact(
-        runtime, ids["debtor"], ContactChannel.CALL, ids["office"], Party.THIRD_PARTY, at(3, 10)
+        runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["office"], Party.THIRD_PARTY, at(3, 10)
     )
     assert "house.employer" in {h.rule_id for h in d.decision.denials}
 
@@ -221,6 +244,7 @@ def test_agency_placement_and_unknown_things(runtime: Runtime) -> None:
     ids = seed(runtime, region="US", tz="America/Chicago", product="consumer_loan", case_status="placed")
     d = service.check_contact(
         runtime,
+        SYSTEM,
         ids["debtor"],
         ContactChannel.CALL,
         ids["mobile"],
@@ -231,14 +255,14 @@ def test_agency_placement_and_unknown_things(runtime: Runtime) -> None:
         "house-default",
     ]
     with pytest.raises(NotFound):
-        service.check_contact(runtime, 999_999, ContactChannel.CALL)
+        service.check_contact(runtime, SYSTEM, 999_999, ContactChannel.CALL)
     with pytest.raises(NotFound, match="not one of debtor"):
-        service.check_contact(runtime, ids["debtor"], ContactChannel.CALL, 999_999)
+        service.check_contact(runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, 999_999)
     with pytest.raises(NotFound):
-        service.lift_hold(runtime, 999_999, "x", "y")
+        service.lift_hold(runtime, SYSTEM, 999_999, "x", "y")
     with pytest.raises(InputRejected, match="naive"):
         service.check_contact(
-            runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=datetime(2026, 4, 7, 10)
+            runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=datetime(2026, 4, 7, 10)
         )  # noqa: DTZ001
     with runtime.engine.connect() as conn:
         assert conn.execute(select(compliance_decisions.c.id)).all() != []
@@ -247,4 +271,6 @@ def test_agency_placement_and_unknown_things(runtime: Runtime) -> None:
 def test_an_unknown_stored_zone_is_a_clear_error(runtime: Runtime) -> None:
     ids = seed(runtime, tz="Asia/Shangai")
     with pytest.raises(InputRejected, match="timezone: unknown time zone 'Asia/Shangai'"):
-        service.check_contact(runtime, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10))
+        service.check_contact(
+            runtime, SYSTEM, ids["debtor"], ContactChannel.CALL, ids["mobile"], at=at(3, 10)
+        )

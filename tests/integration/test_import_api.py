@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from arrears.core.access import Role
 from arrears.runtime import Runtime
+from tests.authkit import auth_headers
 from tests.integration.test_import_accounts import EXAMPLES, snapshot
 
 
@@ -18,7 +20,7 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
     from arrears.web.app import create_app
 
     app = create_app(runtime.settings, runtime.clock)
-    with TestClient(app) as c:
+    with TestClient(app, headers=auth_headers(runtime, Role.MANAGER)) as c:
         yield c
     app.state.runtime.engine.dispose()
 
@@ -42,7 +44,7 @@ def test_upload_then_list_and_detail(client: TestClient) -> None:
     assert again["rows_unchanged"] == 30
     listed = client.get("/api/v1/imports").json()
     assert [b["reference"] for b in listed] == [again["reference"], body["reference"]]
-    assert listed[0]["actor"] == "api" and listed[0]["file_name"] == "accounts.csv"
+    assert listed[0]["actor"].startswith("api:manager-") and listed[0]["file_name"] == "accounts.csv"
     detail = client.get(f"/api/v1/imports/{body['reference']}").json()
     assert detail["rejects"] == [] and detail["rows_new"] == 30
 

@@ -6,24 +6,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from arrears.compliance import service
 from arrears.compliance.model import ContactChannel, Content, Direction, HoldKind, Outcome, Party, Purpose
+from arrears.core.access import Permission, Principal
 from arrears.runtime import Runtime
-from arrears.web.deps import get_runtime
+from arrears.web.deps import get_runtime, requires
 
 router = APIRouter(tags=["compliance"])
 RT = Annotated[Runtime, Depends(get_runtime)]
+CHECK = Annotated[Principal, Depends(requires(Permission.COMPLIANCE_CHECK))]
+MAX_ID = 2**63 - 1  # ids are BIGINT: larger numbers are refused (422), never passed to the database
 
 
 class DbCheckIn(BaseModel):
     """Check a contact against the debtor's rows; the decision is logged."""
 
     model_config = ConfigDict(extra="forbid")
-    debtor_id: int
-    contact_point_id: int | None = None
+    debtor_id: int = Field(ge=1, le=MAX_ID)
+    contact_point_id: int | None = Field(None, ge=1, le=MAX_ID)
     channel: ContactChannel
     party: Party = Party.DEBTOR
     at: AwareDatetime | None = Field(None, description="Proposed moment (default: now); must carry an offset")
@@ -102,10 +105,11 @@ class HoldIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: HoldKind
-    set_by: str = Field(min_length=1, max_length=64)
+    set_by: str | None = Field(None, min_length=1, max_length=64,
+                               description="Ignored for a logged-in user: the hold is set in their name")
     reason: str = Field(min_length=1)
     detail: dict[str, Any] = Field(default_factory=dict, description="By kind: windows, places, channels...")
-    contact_point_id: int | None = None
+    contact_point_id: int | None = Field(None, ge=1, le=MAX_ID)
     set_at: AwareDatetime | None = None
 
 
@@ -113,7 +117,8 @@ class LiftIn(BaseModel):
     """Lift a hold: who and why (and when, default now)."""
 
     model_config = ConfigDict(extra="forbid")
-    lifted_by: str = Field(min_length=1, max_length=64)
+    lifted_by: str | None = Field(None, min_length=1, max_length=64,
+                                  description="Ignored for a logged-in user: lifted in their name")
     reason: str = Field(min_length=1)
     lifted_at: AwareDatetime | None = None
 
@@ -140,8 +145,8 @@ class AttemptIn(BaseModel):
     """A contact attempt that happened (from the desk or a dialer)."""
 
     model_config = ConfigDict(extra="forbid")
-    debtor_id: int
-    contact_point_id: int | None = None
+    debtor_id: int = Field(ge=1, le=MAX_ID)
+    contact_point_id: int | None = Field(None, ge=1, le=MAX_ID)
     channel: ContactChannel
     outcome: Outcome
     started_at: AwareDatetime
@@ -152,16 +157,17 @@ class AttemptIn(BaseModel):
     conversation: bool | None = None
     consent_at: AwareDatetime | None = None
     collector: str | None = Field(None, max_length=64)
-    decision_id: int | None = None
+    decision_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 @router.post("/compliance/check", response_model=DecisionOut)
-def check(body: Annotated[DbCheckIn | ScenarioIn, Body()], rt: RT) -> dict[str, Any]:
+def check(body: Annotated[DbCheckIn | ScenarioIn, Body()], rt: RT, principal: CHECK) -> dict[str, Any]:
     """Check a proposed contact: against the database (logged) or as a whole scenario (not logged)."""
     if isinstance(body, ScenarioIn):
-        return service.check_scenario(body.model_dump()).as_dict()
+        return service.check_scenario(principal, body.model_dump()).as_dict()
     logged = service.check_contact(
         rt,
+        principal,
         body.debtor_id,
         body.channel,
         body.contact_point_id,
@@ -179,14 +185,15 @@ def check(body: Annotated[DbCheckIn | ScenarioIn, Body()], rt: RT) -> dict[str, 
 
 @router.get("/compliance/decisions", response_model=list[DecisionLogOut])
 def decision_log(
-    rt: RT, debtor_id: int, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    rt: RT, principal: Annotated[Principal, Depends(requires(Permission.DECISIONS_READ))],
+    debtor_id: Annotated[int, Query(ge=1, le=MAX_ID)], limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
     """A debtor's decision log, newest first: which rules, which versions, which verdict."""
-    return service.decisions(rt, debtor_id, limit)
+    return service.decisions(rt, principal, debtor_id, limit)
 
 
 @router.get("/compliance/rulesets")
-def list_rulesets() -> dict[str, Any]:
+def list_rulesets(_principal: CHECK) -> dict[str, Any]:
     """The shipped rule sets (name, version, rules with their sources) and the selection table."""
     from arrears.compliance import rulesets
 
@@ -198,30 +205,43 @@ def list_rulesets() -> dict[str, Any]:
 
 
 @router.post("/debtors/{debtor_id}/holds", response_model=HoldOut, status_code=201)
-def set_hold(debtor_id: int, body: HoldIn, rt: RT) -> dict[str, Any]:
-    """Put a hold or declaration on a debtor."""
+def set_hold(
+    debtor_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: HoldIn, rt: RT,
+    principal: Annotated[Principal, Depends(requires(Permission.HOLD_SET))],
+) -> dict[str, Any]:
+    """Put a hold or declaration on a debtor (in the caller's name; audited)."""
     return service.set_hold(
-        rt, debtor_id, body.kind, body.set_by, body.reason, body.detail, body.contact_point_id, body.set_at
+        rt, principal, debtor_id, body.kind, body.set_by, body.reason, body.detail, body.contact_point_id,
+        body.set_at,
     )
 
 
 @router.get("/debtors/{debtor_id}/holds", response_model=list[HoldOut])
-def list_holds(debtor_id: int, rt: RT, active_only: bool = False) -> list[dict[str, Any]]:
+def list_holds(
+    debtor_id: Annotated[int, Path(ge=1, le=MAX_ID)], rt: RT,
+    principal: Annotated[Principal, Depends(requires(Permission.PORTFOLIO_READ))], active_only: bool = False,
+) -> list[dict[str, Any]]:
     """A debtor's holds and declarations, newest first."""
-    return service.holds(rt, debtor_id, include_lifted=not active_only)
+    return service.holds(rt, principal, debtor_id, include_lifted=not active_only)
 
 
 @router.post("/holds/{hold_id}/lift", response_model=HoldOut)
-def lift_hold(hold_id: int, body: LiftIn, rt: RT) -> dict[str, Any]:
-    """Lift a hold; it stays on record with who lifted it, when and why."""
-    return service.lift_hold(rt, hold_id, body.lifted_by, body.reason, body.lifted_at)
+def lift_hold(
+    hold_id: Annotated[int, Path(ge=1, le=MAX_ID)], body: LiftIn, rt: RT,
+    principal: Annotated[Principal, Depends(requires(Permission.HOLD_LIFT))],
+) -> dict[str, Any]:
+    """Lift a hold; it stays on record with who lifted it, when and why (audited)."""
+    return service.lift_hold(rt, principal, hold_id, body.lifted_by, body.reason, body.lifted_at)
 
 
 @router.post("/compliance/attempts", status_code=201)
-def record_attempt(body: AttemptIn, rt: RT) -> dict[str, int]:
+def record_attempt(
+    body: AttemptIn, rt: RT, principal: Annotated[Principal, Depends(requires(Permission.WORK_QUEUE))]
+) -> dict[str, int]:
     """Record a contact attempt (a refusal makes the contact point do-not-contact for good)."""
     attempt_id = service.record_attempt(
         rt,
+        principal,
         body.debtor_id,
         body.channel,
         body.outcome,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 
 from arrears.compliance.model import ContactChannel, HoldKind, Outcome, Party
 from arrears.core.tables import Id, UtcDateTime, metadata
@@ -14,7 +14,8 @@ def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} in ({', '.join(repr(str(v)) for v in values)})"
 
 
-# The minimal contact history the rules count over; the work-queue issue extends it.
+# The contact history the rules count over (channel, party, direction, started_at, outcome, connected,
+# conversation, by_agency, consent_at), extended with what the work queue records about each attempt.
 contact_attempts = Table(
     "contact_attempts",
     metadata,
@@ -34,13 +35,36 @@ contact_attempts = Table(
     Column("collector", String(64)),
     Column("decision_id", ForeignKey("compliance_decisions.id", ondelete="SET NULL")),
     Column("created_at", UtcDateTime, nullable=False),
+    # the work queue's side of an attempt (arrears.worklist owns these columns; see its README)
+    Column("ended_at", UtcDateTime),
+    Column("collector_id", ForeignKey("users.id", ondelete="SET NULL")),
+    Column("work_item_id", ForeignKey("work_items.id", ondelete="SET NULL")),
+    Column("lease_id", Id),  # lease_log.id the call was made under
+    Column("call_outcome", String(24)),  # worklist CallOutcome: finer than `outcome`, which the rules count
+    Column("elements", JSON),  # the nine call elements covered: ["verify_identity", ...]
+    Column("note_id", ForeignKey("collection_notes.id", ondelete="SET NULL")),
+    Column("flags", JSON),  # flags raised: ["dispute", "no_family_contact", ...]
+    Column("source", String(8), nullable=False, server_default="arrears"),  # arrears | dialer
+    Column("external_ref", String(64)),  # the dialer's call id (idempotent imports)
+    Column("violation", Boolean, nullable=False, server_default=text("false")),
+    Column("violated_rules", JSON),  # [{rule_id, ruleset, source, reason_zh, reason_en}]
+    Column("promise_id", Id),
+    Column("claim_id", Id),
+    Column("callback_item_id", ForeignKey("work_items.id", ondelete="SET NULL")),
     CheckConstraint(_in("channel", [c.value for c in ContactChannel]), name="channel"),
     CheckConstraint(_in("party", [p.value for p in Party]), name="party"),
     CheckConstraint(_in("outcome", [o.value for o in Outcome]), name="outcome"),
     CheckConstraint("direction in ('outbound','inbound')", name="direction"),
+    CheckConstraint("source in ('arrears','dialer')", name="source"),
     Index("ix_contact_attempts_debtor_started", "debtor_id", "started_at"),
     Index("ix_contact_attempts_point_started", "contact_point_id", "started_at"),
+    Index("ix_contact_attempts_collector_started", "collector_id", "started_at"),
 )
+Index("ix_contact_attempts_violations", contact_attempts.c.started_at,
+      sqlite_where=text("violation"), postgresql_where=text("violation"))
+Index("uq_contact_attempts_source_external_ref", contact_attempts.c.source, contact_attempts.c.external_ref,
+      unique=True, sqlite_where=text("external_ref is not null"),
+      postgresql_where=text("external_ref is not null"))
 
 # Holds and declarations: who set them, when and why; lifted (never deleted) with who, when and why.
 debtor_flags = Table(

@@ -9,14 +9,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from arrears.core.access import Permission, Principal
 from arrears.core.money import Money
 from arrears.portfolio import service
 from arrears.portfolio.model import CaseStatus, Product
 from arrears.runtime import Runtime
-from arrears.web.deps import get_runtime
+from arrears.web.deps import get_runtime, requires
 
 router = APIRouter(tags=["portfolio"])
-
+_READ = requires(Permission.PORTFOLIO_READ)
 
 
 class DebtorSort(StrEnum):
@@ -271,14 +272,17 @@ class DebtorOut(_Out):
 
 
 @router.get("/portfolio/summary", response_model=PortfolioSummaryOut, summary="Portfolio summary")
-def get_summary(rt: Runtime = Depends(get_runtime)) -> PortfolioSummaryOut:
-    """Counts, balances by currency, accounts and outstanding by bucket and product, latest runs."""
-    return PortfolioSummaryOut.model_validate(service.portfolio_summary(rt))
+def get_summary(
+    rt: Runtime = Depends(get_runtime), principal: Principal = Depends(_READ)
+) -> PortfolioSummaryOut:
+    """Counts, balances by currency, by bucket and by product, latest runs (within the caller's scope)."""
+    return PortfolioSummaryOut.model_validate(service.portfolio_summary(rt, principal))
 
 
 @router.get("/debtors", response_model=DebtorPageOut, summary="List debtors")
 def get_debtors(
     rt: Runtime = Depends(get_runtime),
+    principal: Principal = Depends(_READ),
     q: str | None = Query(None, max_length=100, description="Name, debtor or account id, or phone digits"),
     bucket: str | None = Query(None, pattern=r"^(M\d{1,2}|WO)$", description="Has an account in bucket"),
     product: Product | None = Query(None, description="Has an account of product"),
@@ -289,7 +293,7 @@ def get_debtors(
 ) -> DebtorPageOut:
     """Debtors matching a search and filters, one page at a time (names and phones masked)."""
     result = service.list_debtors(
-        rt, q=q, bucket=bucket, product=product.value if product else None,
+        rt, principal, q=q, bucket=bucket, product=product.value if product else None,
         status=status.value if status else None, page=page, page_size=page_size, sort=sort.value,
     )
     return DebtorPageOut(
@@ -300,13 +304,22 @@ def get_debtors(
 
 @router.get("/debtors/{debtor_id}", response_model=DebtorOut, summary="One debtor",
             responses={404: {"description": "No such debtor"}})
-def get_debtor(debtor_id: int = Path(ge=1), rt: Runtime = Depends(get_runtime)) -> DebtorOut:
-    """Identity (masked), local time, accounts, contact points (masked), cases and bucket history."""
-    return DebtorOut.model_validate(service.debtor_view(rt, debtor_id))
+def get_debtor(
+    debtor_id: int = Path(ge=1, le=2**63 - 1), rt: Runtime = Depends(get_runtime),
+    principal: Principal = Depends(_READ),
+) -> DebtorOut:
+    """Identity (masked), local time, accounts, contact points (masked), cases and bucket history.
+
+    404 for a debtor outside the caller's team or agency (existence is not revealed).
+    """
+    return DebtorOut.model_validate(service.debtor_view(rt, principal, debtor_id))
 
 
 @router.get("/accounts/{external_id}", response_model=AccountOut, summary="One account",
             responses={404: {"description": "No such account"}})
-def get_account(external_id: str = Path(max_length=64), rt: Runtime = Depends(get_runtime)) -> AccountOut:
+def get_account(
+    external_id: str = Path(max_length=64), rt: Runtime = Depends(get_runtime),
+    principal: Principal = Depends(_READ),
+) -> AccountOut:
     """One account by the source system's id: balances by component, DPD, bucket, items, payments."""
-    return AccountOut.model_validate(service.account_view(rt, external_id))
+    return AccountOut.model_validate(service.account_view(rt, principal, external_id))

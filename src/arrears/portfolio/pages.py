@@ -7,23 +7,26 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from arrears.core.access import Permission, Principal
 from arrears.core.errors import NotFound
 from arrears.portfolio import service
 from arrears.portfolio.model import CaseStatus, Product
 from arrears.runtime import Runtime
-from arrears.web.deps import get_runtime
+from arrears.web.deps import get_runtime, requires
 from arrears.web.labels import SORT_LABELS
 from arrears.web.templating import render, url_with
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+_READ = requires(Permission.PORTFOLIO_READ)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, rt: Runtime = Depends(get_runtime)) -> HTMLResponse:
-    """The portfolio overview: KPI tiles, buckets, products, recent imports and aging runs."""
-    summary = service.portfolio_summary(rt)
+def home(request: Request, rt: Runtime = Depends(get_runtime),
+         principal: Principal = Depends(_READ)) -> HTMLResponse:
+    """The portfolio overview: KPI tiles, buckets, products, recent imports and aging runs (in scope)."""
+    summary = service.portfolio_summary(rt, principal)
     most = max((line.accounts for line in summary.buckets), default=0)
     return render(request, "home.html", nav="home", summary=summary, bucket_max=most)
 
@@ -49,7 +52,8 @@ def is_partial(request: Request) -> bool:
 
 @router.get("/debtors", response_class=HTMLResponse)
 def debtors_page(
-    request: Request, rt: Runtime = Depends(get_runtime), q: str | None = None, bucket: str | None = None,
+    request: Request, rt: Runtime = Depends(get_runtime), principal: Principal = Depends(_READ),
+    q: str | None = None, bucket: str | None = None,
     product: str | None = None, status: str | None = None, sort: str | None = None, page: str | None = None,
 ) -> HTMLResponse:
     """The searchable, filterable debtor list; htmx requests get the results fragment only."""
@@ -60,7 +64,7 @@ def debtors_page(
         "status": _choice(status, tuple(s.value for s in CaseStatus)),
         "sort": _choice(sort, service.SORT_KEYS) or service.DEFAULT_SORT,
     }
-    result = service.list_debtors(rt, q=filters["q"] or None, bucket=filters["bucket"],
+    result = service.list_debtors(rt, principal, q=filters["q"] or None, bucket=filters["bucket"],
                                   product=filters["product"], status=filters["status"],
                                   page=_page_number(page), page_size=PAGE_SIZE, sort=filters["sort"])
     base = {k: v for k, v in filters.items() if v and not (k == "sort" and v == service.DEFAULT_SORT)}
@@ -83,12 +87,13 @@ def debtors_page(
 
 
 @router.get("/debtors/{debtor_id}", response_class=HTMLResponse)
-def debtor_page(request: Request, debtor_id: str, rt: Runtime = Depends(get_runtime)) -> HTMLResponse:
-    """The one view of a debtor: identity (masked), local time, accounts, contacts, cases."""
+def debtor_page(request: Request, debtor_id: str, rt: Runtime = Depends(get_runtime),
+                principal: Principal = Depends(_READ)) -> HTMLResponse:
+    """The one view of a debtor (masked): local time, accounts, contacts, cases; 404 when out of scope."""
     try:
         if not debtor_id.isdigit() or len(debtor_id) > 18:
             raise NotFound(f"debtor {debtor_id!r} not found")
-        debtor = service.debtor_view(rt, int(debtor_id))
+        debtor = service.debtor_view(rt, principal, int(debtor_id))
     except NotFound:
         return render(request, "not_found.html", status_code=404, nav="debtors")
     return render(request, "debtor.html", nav="debtors", debtor=debtor)

@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import Select, and_, case, false, or_, select
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.sql.elements import ColumnElement
 
+from arrears.core.access import Principal
 from arrears.core.masking import mask_email, mask_name, mask_phone
 from arrears.core.money import Money
 from arrears.portfolio.model import COMPANY_ROLES, CaseStatus, Relationship
@@ -54,6 +55,52 @@ def mask_contact(channel: str, value: str) -> str:
     if channel == "email":
         return mask_email(value)
     return mask_address(value) or ""
+
+
+def account_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """A condition on `accounts`: what the principal may see (None: everything).
+
+    Agency users: the accounts placed with their agency. Collectors and team leads: the accounts in
+    their team's cases. A scoped principal without an agency or team sees nothing (never `IS NULL`).
+    """
+    if principal.is_agency:
+        if principal.agency_id is None:
+            return false()
+        return accounts.c.agency_id == principal.agency_id
+    if not principal.sees_all_teams:
+        if principal.team_id is None:
+            return false()
+        return accounts.c.case_id.in_(select(cases.c.id).where(cases.c.team_id == principal.team_id))
+    return None
+
+
+def debtor_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """A condition on `debtors`: those with an account placed with the agency, or a case of the team."""
+    if principal.is_agency:
+        if principal.agency_id is None:
+            return false()
+        placed = select(accounts.c.debtor_id).where(accounts.c.agency_id == principal.agency_id)
+        return debtors.c.id.in_(placed)
+    if not principal.sees_all_teams:
+        if principal.team_id is None:
+            return false()
+        return debtors.c.id.in_(select(cases.c.debtor_id).where(cases.c.team_id == principal.team_id))
+    return None
+
+
+def case_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """A condition on `cases`: the team's cases, or the cases holding the agency's accounts."""
+    if principal.is_agency:
+        if principal.agency_id is None:
+            return false()
+        return cases.c.id.in_(select(accounts.c.case_id).where(accounts.c.agency_id == principal.agency_id,
+                                                               accounts.c.case_id.is_not(None)))
+    if not principal.sees_all_teams:
+        if principal.team_id is None:
+            return false()
+        return cases.c.team_id == principal.team_id
+    return None
+
 
 def monies(amounts: dict[str, int]) -> tuple[Money, ...]:
     """One Money per currency of a currency -> minor units map, by currency code."""
@@ -110,14 +157,18 @@ class ListDetails:
         return tuple(sorted(self.bucket_sets.get(debtor_id, ()), key=lambda b: (order.get(b, 99), b)))
 
 
-def list_details(conn: Connection, ids: list[int]) -> ListDetails:
-    """Accounts, DPD, buckets, products, outstanding, own phone (masked) and case status for a page."""
+def list_details(conn: Connection, ids: list[int], principal: Principal) -> ListDetails:
+    """Accounts, DPD, buckets, products, outstanding, own phone (masked) and case status for a page.
+
+    Accounts and cases are those the principal may see (an agency user: only the agency's accounts).
+    """
     d = ListDetails()
     if not ids:
         return d
+    visible = [c for c in (account_scope(principal),) if c is not None]
     for a in conn.execute(
         select(accounts.c.debtor_id, accounts.c.bucket, accounts.c.product, accounts.c.currency,
-               accounts.c.dpd, OUTSTANDING.label("owed")).where(accounts.c.debtor_id.in_(ids))
+               accounts.c.dpd, OUTSTANDING.label("owed")).where(accounts.c.debtor_id.in_(ids), *visible)
     ):
         d.accounts[a.debtor_id] += 1
         d.max_dpd[a.debtor_id] = max(d.max_dpd[a.debtor_id], int(a.dpd))
@@ -133,8 +184,9 @@ def list_details(conn: Connection, ids: list[int]) -> ListDetails:
         .order_by(cp.debtor_id, case((cp.relationship == "self", 0), else_=1), usable, cp.id)
     ):
         d.phones.setdefault(r.debtor_id, mask_phone(r.value))
+    visible_cases = [c for c in (case_scope(principal),) if c is not None]
     for c in conn.execute(
-        select(cases.c.debtor_id, cases.c.status).where(cases.c.debtor_id.in_(ids))
+        select(cases.c.debtor_id, cases.c.status).where(cases.c.debtor_id.in_(ids), *visible_cases)
         .order_by(cases.c.debtor_id, case((cases.c.status == "closed", 1), else_=0), cases.c.id.desc())
     ):
         d.case_status.setdefault(c.debtor_id, c.status)
@@ -205,3 +257,13 @@ def _account(a: Row, debtor_name: str, on: date, items: list[Row], paid: list[Ro
         ),
         bucket_history=tuple(BucketSpell(s.bucket, s.entered_on, s.left_on, s.dpd_at_entry) for s in spells),
     )
+
+
+def require_debtor_in_scope(conn: Connection, principal: Principal, debtor_id: int) -> None:
+    """NotFound (404, never 403) unless the debtor exists and lies in the principal's scope."""
+    from arrears.core.errors import NotFound
+
+    scope = debtor_scope(principal)
+    query = select(debtors.c.id).where(debtors.c.id == debtor_id, *([] if scope is None else [scope]))
+    if conn.execute(query).first() is None:
+        raise NotFound(f"debtor {debtor_id} not found")

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.sql.elements import ColumnElement
 
+from arrears.core.access import Permission, Principal, require
 from arrears.core.clock import today
 from arrears.core.errors import FieldProblem, InputRejected, NotFound
 from arrears.core.masking import mask_identity, mask_name
@@ -19,9 +20,12 @@ from arrears.portfolio.aging.rules import bucket_bounds, bucket_labels
 from arrears.portfolio.model import CaseStatus, Product
 from arrears.portfolio.reads import (
     OUTSTANDING,
+    account_scope,
     account_views,
+    case_scope,
     contact_view,
     debtor_filters,
+    debtor_scope,
     list_details,
     mask_address,
     mask_debtor_name,
@@ -66,13 +70,25 @@ def buckets_of(rt: Runtime) -> tuple[str, ...]:
 # --- summary -------------------------------------------------------------------------------------
 
 
-def portfolio_summary(rt: Runtime) -> PortfolioSummary:
-    """Counts, balances by currency, accounts and outstanding by bucket and product, last runs."""
+def _where(condition: ColumnElement[bool] | None) -> list[ColumnElement[bool]]:
+    return [] if condition is None else [condition]
+
+
+def portfolio_summary(rt: Runtime, principal: Principal) -> PortfolioSummary:
+    """Counts, balances by currency, accounts and outstanding by bucket and product, last runs.
+
+    Within the principal's scope: an agency user's summary covers the accounts placed with the
+    agency, a collector's or team lead's their team's cases; imports show only to those who see all.
+    """
+    require(principal, Permission.PORTFOLIO_READ)
+    mine = _where(account_scope(principal))
     with rt.engine.connect() as conn:
         counts = conn.execute(select(
-            select(func.count()).select_from(debtors).scalar_subquery().label("debtors"),
-            select(func.count()).select_from(accounts).scalar_subquery().label("accounts"),
-            select(func.count()).select_from(cases).where(cases.c.status != CaseStatus.CLOSED.value)
+            select(func.count()).select_from(debtors).where(*_where(debtor_scope(principal)))
+            .scalar_subquery().label("debtors"),
+            select(func.count()).select_from(accounts).where(*mine).scalar_subquery().label("accounts"),
+            select(func.count()).select_from(cases).where(cases.c.status != CaseStatus.CLOSED.value,
+                                                          *_where(case_scope(principal)))
             .scalar_subquery().label("open_cases"),
         )).one()
         grouped = conn.execute(
@@ -82,12 +98,14 @@ def portfolio_summary(rt: Runtime) -> PortfolioSummary:
                    func.sum(accounts.c.fees_minor).label("fees"),
                    func.sum(accounts.c.penalty_minor).label("penalty"),
                    func.sum(accounts.c.credit_minor).label("credit"))
+            .where(*mine)
             .group_by(accounts.c.bucket, accounts.c.product, accounts.c.currency)
         ).all()
-        run = conn.execute(select(aging_runs).order_by(aging_runs.c.id.desc()).limit(1)).first()
+        run = None if principal.is_agency else conn.execute(
+            select(aging_runs).order_by(aging_runs.c.id.desc()).limit(1)).first()
         batches = conn.execute(
             select(import_batches).order_by(import_batches.c.id.desc()).limit(RECENT_IMPORTS)
-        ).all()
+        ).all() if principal.sees_all_teams and not principal.is_agency else []
     return PortfolioSummary(
         as_of=rt.clock.now(), debtors=counts.debtors, accounts=counts.accounts, open_cases=counts.open_cases,
         balances=_balances(grouped), buckets=_bucket_lines(rt, grouped), products=_product_lines(grouped),
@@ -167,15 +185,17 @@ def _batch(r: Row) -> ImportBatchView:
 
 
 def list_debtors(
-    rt: Runtime, *, q: str | None = None, bucket: str | None = None, product: str | None = None,
-    status: str | None = None, page: int = 1, page_size: int = 50, sort: str = DEFAULT_SORT,
+    rt: Runtime, principal: Principal, *, q: str | None = None, bucket: str | None = None,
+    product: str | None = None, status: str | None = None, page: int = 1, page_size: int = 50,
+    sort: str = DEFAULT_SORT,
 ) -> DebtorPage:
-    """One page of debtors matching a search and filters, sorted by a whitelisted key (masked)."""
+    """One page of the debtors in the principal's scope matching a search and filters (masked)."""
+    require(principal, Permission.PORTFOLIO_READ)
     _check_list_args(rt, bucket, product, status, page, page_size, sort)
-    where = debtor_filters(q, bucket, product, status)
+    where = debtor_filters(q, bucket, product, status) + _where(debtor_scope(principal))
     labels = buckets_of(rt)
     acc = accounts.c
-    mine = acc.debtor_id == debtors.c.id
+    mine = and_(acc.debtor_id == debtors.c.id, *_where(account_scope(principal)))
     sort_columns: dict[str, ColumnElement] = {
         "dpd": select(func.coalesce(func.max(acc.dpd), -1)).where(mine).scalar_subquery(),
         "outstanding": select(func.coalesce(func.sum(OUTSTANDING), 0)).where(mine).scalar_subquery(),
@@ -191,7 +211,7 @@ def list_debtors(
             .where(*where).order_by(order, debtors.c.id.asc())
             .limit(page_size).offset((page - 1) * page_size)
         ).all() if total else []
-        details = list_details(conn, [r.id for r in rows])
+        details = list_details(conn, [r.id for r in rows], principal)
     items = tuple(
         DebtorRow(
             id=r.id, external_id=r.external_id, kind=r.kind, name=mask_debtor_name(r.kind, r.name),
@@ -233,13 +253,20 @@ def _check_list_args(
 # --- one debtor, one account ---------------------------------------------------------------------
 
 
-def debtor_view(rt: Runtime, debtor_id: int) -> DebtorView:
-    """One view of a debtor: identity, local time, accounts, contacts, cases, bucket history (masked)."""
+def debtor_view(rt: Runtime, principal: Principal, debtor_id: int) -> DebtorView:
+    """One view of a debtor: identity, local time, accounts, contacts, cases, bucket history (masked).
+
+    A debtor outside the principal's scope is NotFound (404, not 403: existence is not revealed);
+    an agency user sees only the accounts placed with the agency, a team only its cases' accounts.
+    """
+    require(principal, Permission.PORTFOLIO_READ)
     with rt.engine.connect() as conn:
-        d = conn.execute(select(debtors).where(debtors.c.id == debtor_id)).first()
+        d = conn.execute(
+            select(debtors).where(debtors.c.id == debtor_id, *_where(debtor_scope(principal)))).first()
         if d is None:
             raise NotFound(f"debtor {debtor_id} not found")
-        accts = account_views(conn, select(accounts).where(accounts.c.debtor_id == debtor_id)
+        accts = account_views(conn, select(accounts).where(accounts.c.debtor_id == debtor_id,
+                                                           *_where(account_scope(principal)))
                               .order_by(accounts.c.id), mask_debtor_name(d.kind, d.name), today(rt.clock))
         cp = contact_points.c
         contacts = conn.execute(
@@ -247,7 +274,8 @@ def debtor_view(rt: Runtime, debtor_id: int) -> DebtorView:
             .order_by(case((cp.relationship == "self", 0), else_=1), cp.id)
         ).all()
         case_rows = conn.execute(
-            select(cases).where(cases.c.debtor_id == debtor_id).order_by(cases.c.opened_on.desc(), cases.c.id)
+            select(cases).where(cases.c.debtor_id == debtor_id, *_where(case_scope(principal)))
+            .order_by(cases.c.opened_on.desc(), cases.c.id)
         ).all()
     owed: dict[str, int] = defaultdict(int)
     for a in accts:
@@ -271,12 +299,16 @@ def debtor_view(rt: Runtime, debtor_id: int) -> DebtorView:
     )
 
 
-def account_view(rt: Runtime, external_id: str) -> AccountView:
-    """One account by its external id: balances, aging state, due items, payments, bucket history."""
+def account_view(rt: Runtime, principal: Principal, external_id: str) -> AccountView:
+    """One account by its external id: balances, aging state, due items, payments, bucket history.
+
+    An account outside the principal's scope is NotFound (404).
+    """
+    require(principal, Permission.PORTFOLIO_READ)
     with rt.engine.connect() as conn:
         owner = conn.execute(
             select(debtors.c.kind, debtors.c.name).join(accounts, accounts.c.debtor_id == debtors.c.id)
-            .where(accounts.c.external_id == external_id)
+            .where(accounts.c.external_id == external_id, *_where(account_scope(principal)))
         ).first()
         if owner is None:
             raise NotFound(f"account {external_id!r} not found")

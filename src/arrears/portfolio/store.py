@@ -37,6 +37,10 @@ debtors = Table(
     Column("address", Text),
     Column("region", String(8)),  # ISO 3166 country of the address
     Column("is_key_account", Integer, nullable=False, server_default="0"),
+    # strategy.contactability keeps these current: contactable | semi_lost | lost (see that module)
+    Column("contactability", String(12), nullable=False, server_default="contactable"),
+    Column("contactability_at", UtcDateTime),
+    Column("pay_day", Integer),  # day of month (1-31) the debtor is usually paid, when known
     Column("row_hash", String(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -48,7 +52,8 @@ contact_points = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("external_id", String(64), unique=True),
-    Column("debtor_id", ForeignKey("debtors.id", ondelete="CASCADE"), nullable=False, index=True),
+    # no index of its own: uq_contact_points_debtor_channel_value leads with debtor_id
+    Column("debtor_id", ForeignKey("debtors.id", ondelete="CASCADE"), nullable=False),
     Column("relationship", String(16), nullable=False),  # self, spouse, ..., payables, finance, owner
     Column("contact_name", String(200)),  # the person behind it when not the debtor
     Column("channel", String(8), nullable=False),  # phone | email | address
@@ -80,7 +85,7 @@ cases = Table(
     Column("opened_on", Date, nullable=False),
     Column("closed_on", Date),
     # allocation (分案): the team and collector working the case; strategy.allocation keeps the history
-    Column("team_id", ForeignKey("teams.id"), index=True),
+    Column("team_id", ForeignKey("teams.id")),  # indexed where set: ix_cases_team_id below
     Column("collector_id", ForeignKey("users.id"), index=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
@@ -89,6 +94,10 @@ cases = Table(
 # At most one case that is not closed per debtor.
 Index("uq_cases_one_live_per_debtor", cases.c.debtor_id, unique=True,
       sqlite_where=text("status <> 'closed'"), postgresql_where=text("status <> 'closed'"))
+# New cases have no team yet: only the allocated ones are indexed (team_id = :x implies NOT NULL, so
+# lookups by team use it), which keeps opening hundreds of thousands of cases cheap.
+Index("ix_cases_team_id", cases.c.team_id,
+      sqlite_where=text("team_id IS NOT NULL"), postgresql_where=text("team_id IS NOT NULL"))
 
 accounts = Table(
     "accounts",
@@ -103,7 +112,7 @@ accounts = Table(
     Column("open_date", Date),
     Column("status", String(16), nullable=False, server_default="active"),
     # placement (委外): the agency the account is placed with, if any; agency users see only these
-    Column("agency_id", ForeignKey("agencies.id"), index=True),
+    Column("agency_id", ForeignKey("agencies.id")),  # indexed where set: ix_accounts_agency_id below
     # contract terms
     Column("due_day", Integer, nullable=False, server_default="0"),
     Column("grace_days", Integer, nullable=False, server_default="0"),
@@ -138,6 +147,9 @@ accounts = Table(
         name="balances_non_negative",
     ),
 )
+# Most accounts are worked in-house (no agency): only placed accounts are indexed by agency.
+Index("ix_accounts_agency_id", accounts.c.agency_id,
+      sqlite_where=text("agency_id IS NOT NULL"), postgresql_where=text("agency_id IS NOT NULL"))
 
 due_items = Table(
     "due_items",
@@ -165,7 +177,14 @@ payments = Table(
     Column("status", String(16), nullable=False, server_default="posted"),  # posted | reversed
     Column("row_hash", String(32), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # arrears.payments owns these: who posted it and from where; a bounced payment's reversal
+    Column("source", String(16), nullable=False, server_default="import"),  # import | api | cli | file
+    Column("posted_by", String(64)),
+    Column("reversed_at", UtcDateTime),
+    Column("reversed_by", String(64)),
+    Column("reversal_reason", Text),
     CheckConstraint("amount_minor > 0", name="positive"),
+    CheckConstraint("status in ('posted','reversed')", name="status"),
 )
 
 bucket_history = Table(

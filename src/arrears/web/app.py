@@ -31,6 +31,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             {"name": "import", "description": "Bulk import of accounts, contacts and payments"},
             {"name": "aging", "description": "Days past due, buckets, late fees and penalty interest"},
             {"name": "compliance", "description": "Contact policy, holds, decision log, language check"},
+            {"name": "audit", "description": "The append-only, hash-chained audit trail"},
+            {"name": "strategy", "description": "Segments, treatments, experiments, scores, best time"},
+            {"name": "worklist", "description": "Work queue: next contact, leases, attempts, call-backs"},
+            {"name": "payments", "description": "Payments, balances, promises, plans, settlements, waivers"},
+            {"name": "reports", "description": "KPIs, trends, funnel, roll rates, recovery, arm tests"},
+            {"name": "users", "description": "Log in for a bearer token; users, roles, teams, agencies"},
             {"name": "system", "description": "Health and version"},
         ],
         docs_url=None,
@@ -78,6 +84,48 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(compliance_router, prefix="/api/v1")
     app.include_router(language_router, prefix="/api/v1")
     app.include_router(portfolio_pages)
+
+    from arrears.users.http import install as install_users
+
+    install_users(app)  # login/logout, /admin/users, /api/v1/auth, 401 -> /login for pages, 403 pages
+
+    from arrears.users.audit_api import router as audit_router
+    from arrears.users.audit_pages import router as audit_pages
+    from arrears.users.unmask_api import router as unmask_router
+    from arrears.users.unmask_pages import router as unmask_pages
+
+    app.include_router(audit_router, prefix="/api/v1")
+    app.include_router(unmask_router, prefix="/api/v1")
+    app.include_router(audit_pages)
+    app.include_router(unmask_pages)
+
+    from arrears.strategy.best_time.api import router as best_time_router
+    from arrears.strategy.scoring.api import router as scoring_router
+
+    app.include_router(scoring_router, prefix="/api/v1")
+    app.include_router(best_time_router, prefix="/api/v1")
+
+    from arrears.strategy.api import router as strategy_router
+    from arrears.strategy.pages import router as strategy_pages
+
+    app.include_router(strategy_router, prefix="/api/v1")
+    app.include_router(strategy_pages)
+
+    from arrears.worklist.api import router as worklist_router
+
+    app.include_router(worklist_router, prefix="/api/v1")
+
+    from arrears.payments.api import router as payments_router
+    from arrears.payments.pages import router as payments_pages
+
+    app.include_router(payments_router, prefix="/api/v1")
+    app.include_router(payments_pages)
+
+    from arrears.reporting.api import router as reporting_router
+    from arrears.reporting.pages import router as reporting_pages
+
+    app.include_router(reporting_router, prefix="/api/v1")
+    app.include_router(reporting_pages)
     return app
 
 

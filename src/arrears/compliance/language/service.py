@@ -1,4 +1,9 @@
-"""Use cases of the language check: save a note with its findings, draft and activate message templates."""
+"""Use cases of the language check: save a note with its findings, draft and activate message templates.
+
+Each takes the acting principal and checks its permission; notes of a debtor outside the principal's
+team or agency are NotFound. Who wrote or activated something is the logged-in user (a name given by
+the caller counts only when the system acts). Activating a template is audited.
+"""
 
 from __future__ import annotations
 
@@ -22,10 +27,13 @@ from arrears.compliance.language.templates import (
     TemplateStatus,
     activation_problems,
 )
+from arrears.core.access import Permission, Principal, require
 from arrears.core.errors import ArrearsError, Conflict, FieldProblem, InputRejected, NotFound
 from arrears.core.i18n import normalise_language
+from arrears.portfolio.reads import require_debtor_in_scope
 from arrears.portfolio.store import debtors
 from arrears.runtime import Runtime
+from arrears.users import audit
 
 NOTE_KINDS = (Kind.NOTE, Kind.TRANSCRIPT, Kind.SMS, Kind.EMAIL)
 MAX_TEXT = 20_000
@@ -111,14 +119,25 @@ def _require_text(problems: list[FieldProblem], name: str, value: str, limit: in
         problems.append(FieldProblem(0, name, value[:60], f"longer than {limit} characters"))
 
 
-def _require_debtor(conn: Connection, debtor_id: int) -> None:
+def _require_debtor(conn: Connection, principal: Principal, debtor_id: int) -> None:
     if conn.execute(select(debtors.c.id).where(debtors.c.id == debtor_id)).first() is None:
         raise NotFound(f"debtor {debtor_id} not found")
+    require_debtor_in_scope(conn, principal, debtor_id)
 
 
-def save_note(rt: Runtime, debtor_id: int, text: str, author: str, kind: str = "note", *,
-              third_party: bool = False, lexicon_dirs: Iterable[Path | str] = ()) -> SavedNote:
+def _acting(principal: Principal, given: str | None) -> str:
+    """The logged-in user's name; for the system (CLI, batch) the name given."""
+    if principal.user_id is not None:
+        return principal.username
+    return given or ""
+
+
+def save_note(rt: Runtime, principal: Principal, debtor_id: int, text: str, author: str | None = None,
+              kind: str = "note", *, third_party: bool = False,
+              lexicon_dirs: Iterable[Path | str] = ()) -> SavedNote:
     """Check a collection note and store it with its findings (a note is never refused for its words)."""
+    require(principal, Permission.NOTE_WRITE)
+    author = _acting(principal, author)
     problems: list[FieldProblem] = []
     _require_text(problems, "text", text, MAX_TEXT)
     _require_text(problems, "author", author, 120)
@@ -130,7 +149,7 @@ def save_note(rt: Runtime, debtor_id: int, text: str, author: str, kind: str = "
     findings = check_text(text, kind=kind, third_party=third_party, lexicon_dirs=tuple(lexicon_dirs))
     now = rt.clock.now()
     with rt.engine.begin() as conn:
-        _require_debtor(conn, debtor_id)
+        _require_debtor(conn, principal, debtor_id)
         new_id = conn.execute(collection_notes.insert().values(
             debtor_id=debtor_id, author=author.strip(), kind=kind, third_party=third_party, text=text,
             findings=[f.as_dict() for f in findings], worst_severity=worst_severity(findings), created_at=now,
@@ -138,19 +157,23 @@ def save_note(rt: Runtime, debtor_id: int, text: str, author: str, kind: str = "
     return SavedNote(new_id, debtor_id, author.strip(), kind, third_party, text, tuple(findings), now)
 
 
-def list_notes(rt: Runtime, debtor_id: int) -> list[SavedNote]:
+def list_notes(rt: Runtime, principal: Principal, debtor_id: int) -> list[SavedNote]:
     """A debtor's notes, newest first."""
+    require(principal, Permission.PORTFOLIO_READ)
     with rt.engine.connect() as conn:
-        _require_debtor(conn, debtor_id)
+        _require_debtor(conn, principal, debtor_id)
         query = (select(collection_notes).where(collection_notes.c.debtor_id == debtor_id)
                  .order_by(collection_notes.c.created_at.desc(), collection_notes.c.id.desc()))
         rows = conn.execute(query).all()
     return [_note(r) for r in rows]
 
 
-def create_template(rt: Runtime, code: str, channel: str, language: str, body: str, created_by: str, *,
-                    third_party: bool = False, lexicon_dirs: Iterable[Path | str] = ()) -> Template:
+def create_template(rt: Runtime, principal: Principal, code: str, channel: str, language: str, body: str,
+                    created_by: str | None = None, *, third_party: bool = False,
+                    lexicon_dirs: Iterable[Path | str] = ()) -> Template:
     """Store a new draft version of a template, with the findings of the language check."""
+    require(principal, Permission.TEMPLATE_MANAGE)
+    created_by = _acting(principal, created_by)
     problems: list[FieldProblem] = []
     if not CODE_RE.match(code or ""):
         problems.append(FieldProblem(0, "code", code or "", "letters, digits, '_', '.', '-' (1-64)"))
@@ -178,8 +201,9 @@ def create_template(rt: Runtime, code: str, channel: str, language: str, body: s
     return _template(row)
 
 
-def get_template(rt: Runtime, template_id: int) -> Template:
+def get_template(rt: Runtime, principal: Principal, template_id: int) -> Template:
     """One template version by id."""
+    require(principal, Permission.PORTFOLIO_READ)
     with rt.engine.connect() as conn:
         row = conn.execute(select(message_templates).where(message_templates.c.id == template_id)).first()
     if row is None:
@@ -187,8 +211,10 @@ def get_template(rt: Runtime, template_id: int) -> Template:
     return _template(row)
 
 
-def list_templates(rt: Runtime, code: str | None = None, status: str | None = None) -> list[Template]:
+def list_templates(rt: Runtime, principal: Principal, code: str | None = None,
+                   status: str | None = None) -> list[Template]:
     """Templates, by code then newest version first; optionally of one code or status."""
+    require(principal, Permission.PORTFOLIO_READ)
     query = select(message_templates)
     if code:
         query = query.where(message_templates.c.code == code)
@@ -200,9 +226,11 @@ def list_templates(rt: Runtime, code: str | None = None, status: str | None = No
         return [_template(r) for r in conn.execute(query).all()]
 
 
-def activate_template(rt: Runtime, template_id: int, by: str, *,
+def activate_template(rt: Runtime, principal: Principal, template_id: int, by: str | None = None, *,
                       lexicon_dirs: Iterable[Path | str] = ()) -> Template:
     """Activate a draft after re-checking it; the previous active version of its code and language retires."""
+    require(principal, Permission.TEMPLATE_MANAGE)
+    by = _acting(principal, by)
     if not by or not by.strip():
         raise InputRejected("activation refused", [FieldProblem(0, "by", by or "", "must not be empty")])
     dirs = tuple(lexicon_dirs)
@@ -228,4 +256,7 @@ def activate_template(rt: Runtime, template_id: int, by: str, *,
             status=TemplateStatus.ACTIVE.value, activated_at=now, activated_by=by.strip(),
             findings=[f.as_dict() for f in findings]))
         updated = conn.execute(select(message_templates).where(message_templates.c.id == template_id)).one()
+        audit.record(conn, principal, "template.activate", "template", template_id,
+                     {"code": row.code, "language": row.language, "channel": row.channel,
+                      "version": row.version}, now)
     return _template(updated)

@@ -8,11 +8,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from arrears.core.access import Permission, Principal
 from arrears.portfolio.aging.service import age_portfolio, recent_runs
 from arrears.runtime import Runtime
-from arrears.web.deps import get_runtime
+from arrears.web.deps import get_runtime, requires
 
 router = APIRouter(tags=["aging"])
+_RUN = requires(Permission.AGING_RUN)
 
 
 class AgingRunRequest(BaseModel):
@@ -67,9 +69,12 @@ class AgingRunOut(BaseModel):
 
 
 @router.post("/aging/runs", response_model=AgingSummaryOut)
-def start_run(body: AgingRunRequest, rt: Annotated[Runtime, Depends(get_runtime)]) -> dict[str, Any]:
+def start_run(
+    body: AgingRunRequest, rt: Annotated[Runtime, Depends(get_runtime)],
+    principal: Annotated[Principal, Depends(_RUN)],
+) -> dict[str, Any]:
     """Age the portfolio as of the given date and return the run's summary."""
-    summary = age_portfolio(rt, body.as_of)
+    summary = age_portfolio(rt, body.as_of, principal=principal)
     out = summary.as_dict()
     out["as_of"] = summary.as_of
     return out
@@ -78,6 +83,7 @@ def start_run(body: AgingRunRequest, rt: Annotated[Runtime, Depends(get_runtime)
 @router.get("/aging/runs", response_model=list[AgingRunOut])
 def list_runs(
     rt: Annotated[Runtime, Depends(get_runtime)],
+    _principal: Annotated[Principal, Depends(requires(Permission.PORTFOLIO_READ))],
     limit: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> list[dict[str, Any]]:
     """Recent completed aging runs, newest first."""

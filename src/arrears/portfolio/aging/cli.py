@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from arrears.cli_support import console, fail, parse_as_of, progress_bar
+from arrears.core.access import SYSTEM
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.portfolio.aging.service import AgingSummary
@@ -30,10 +31,10 @@ def age_command(
     when = parse_as_of(as_of, today(rt.clock))
     try:
         if as_json:
-            summary = age_portfolio(rt, when)
+            summary = age_portfolio(rt, when, principal=SYSTEM)
         else:
             with progress_bar(f"Aging as of {when.isoformat()}") as report:
-                summary = age_portfolio(rt, when, progress=report)
+                summary = age_portfolio(rt, when, progress=report, principal=SYSTEM)
     except ArrearsError as exc:
         raise fail(exc) from exc
     finally:

@@ -7,6 +7,12 @@ UPDATE ... FROM statements. Any error rolls everything back (the aging_runs row 
 run is simply repeated. Runs are serialised: a transaction-scoped advisory lock on PostgreSQL, the
 write lock (taken by the run's first statement) on SQLite.
 
+On PostgreSQL the run's new bucket_history and accrual rows are written at the end, one statement per
+table. When a table gets more new rows than it already holds (a first run over a fresh portfolio), its
+foreign keys are dropped before that insert and added back (validated) after it, inside the run's
+transaction: one join instead of a trigger per row. Meanwhile readers of accounts wait for the commit
+(seconds); if the locks are not granted within 5 s, the rows are checked one by one instead.
+
 Idempotency: a rerun for the same as_of adds nothing (penalty_through = as_of stops the interest, the
 late-fee watermark late_fee_through and the (account, kind, period_date) unique key stop fees, and the
 buckets match the open bucket_history rows). An as_of earlier than the latest completed run is refused
@@ -36,6 +42,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from arrears.core.access import SYSTEM, Permission, Principal, require
 from arrears.core.clock import today
 from arrears.core.errors import ConfigError, Conflict, FieldProblem, InputRejected
 from arrears.core.progress import Progress, no_progress
@@ -96,8 +103,11 @@ class _Tally:
     opened: int = 0
 
 
-def age_portfolio(rt: Runtime, as_of: date, *, progress: Progress = no_progress) -> AgingSummary:
+def age_portfolio(
+    rt: Runtime, as_of: date, *, progress: Progress = no_progress, principal: Principal = SYSTEM
+) -> AgingSummary:
     """Age every active account as of a date: DPD, bucket, history, late fees, penalty, cases."""
+    require(principal, Permission.AGING_RUN)
     clock_today = today(rt.clock)
     if as_of > clock_today:
         raise InputRejected(
@@ -143,9 +153,10 @@ def _age_pages(
     """Age the active accounts page by page, writing each page on the run's connection (one transaction).
 
     On PostgreSQL the pages are read ahead on a second connection and written behind in a thread, so
-    the server reads and writes while Python ages. SQLite runs in this thread only: sqlite3 releases the
-    GIL for every row it steps, so threads beside the CPU-bound loop queue for the GIL (a convoy) and
-    end up slower than doing one thing at a time.
+    the server reads and writes while Python ages; their bucket history and accrual rows are collected
+    in TEMP tables and written at the end, once the reader is done (see store.write_ledger). SQLite runs
+    in this thread only: sqlite3 releases the GIL for every row it steps, so threads beside the CPU-bound
+    loop queue for the GIL (a convoy) and end up slower than doing one thing at a time.
     """
     st.create_staging(conn)
     total = st.count_active(conn)
@@ -154,13 +165,19 @@ def _age_pages(
     terms_cache: dict[tuple[Any, ...], ContractTerms] = {}
     now = rt.clock.now()
 
+    ledger_at_end = conn.dialect.name == "postgresql"
+
     def write(page: st.AgedPage) -> None:
-        tally.opened += st.apply_chunk(conn, page, as_of, now)
+        tally.opened += st.apply_chunk(conn, page, as_of, now, ledger_at_end=ledger_at_end)
 
     with _pages(rt, conn, as_of) as pages, _writer(conn, write) as writer:
         for chunk in pages:
             writer.submit(_age_chunk(chunk, as_of, thresholds, terms_cache, tally))
             progress(tally.aged, total, "aging accounts")
+    if ledger_at_end:
+        progress(tally.aged, total, "writing bucket history and accruals")
+        accrued = sum(t.late_fees + t.penalty_accruals for t in tally.by_currency.values())
+        st.write_ledger(conn, as_of, tally.first + sum(tally.moves.values()), accrued)
     st.drop_staging(conn)
     return tally
 

@@ -33,10 +33,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Select
 
 from arrears.core.tables import Id, UtcDateTime
 from arrears.portfolio.aging.rules import DueLine
-from arrears.portfolio.aging.sql import bulk_load, date_reader, fetch_all, from_day_number
+from arrears.portfolio.aging.sql import bulk_load, checked_once, date_reader, fetch_all, from_day_number
 from arrears.portfolio.store import accounts, accruals, aging_runs, bucket_history, cases, due_items
 
 ADVISORY_LOCK_KEY = 0x41474E47  # "AGNG": one aging run at a time on PostgreSQL
@@ -67,6 +68,24 @@ stage_accruals = Table(
     Column("amount_minor", BigInteger, nullable=False),
     prefixes=["TEMPORARY"],
 )
+
+# The run's ledger rows on PostgreSQL: appended page by page (in account order), written to
+# bucket_history and accruals in one statement each at the end of the run (see write_ledger).
+ledger_history = Table(
+    "aging_ledger_history",
+    _staging,
+    Column("account_id", BigInteger, nullable=False),
+    Column("bucket", String(8), nullable=False),
+    Column("dpd", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+ledger_accruals = Table(
+    "aging_ledger_accruals",
+    _staging,
+    *(Column(c.name, c.type, nullable=c.nullable) for c in stage_accruals.columns),
+    prefixes=["TEMPORARY"],
+)
+_STAGING_TABLES = (stage_accounts, stage_accruals, ledger_history, ledger_accruals)
 
 _CASE_STATUS = select(cases.c.status).where(cases.c.id == accounts.c.case_id).scalar_subquery()
 _ACCOUNTS_PAGE = (
@@ -168,14 +187,14 @@ def count_active(conn: Connection) -> int:
 
 def create_staging(conn: Connection) -> None:
     """Create (afresh) the TEMP staging tables on this connection."""
-    for table in (stage_accounts, stage_accruals):
+    for table in _STAGING_TABLES:
         table.drop(conn, checkfirst=True)
         table.create(conn)
 
 
 def drop_staging(conn: Connection) -> None:
     """Drop the TEMP staging tables."""
-    for table in (stage_accounts, stage_accruals):
+    for table in _STAGING_TABLES:
         table.drop(conn, checkfirst=True)
 
 
@@ -189,34 +208,23 @@ class AgedPage:
     moved: list[int] = field(default_factory=list)  # accounts whose open bucket_history row closes
 
 
-def apply_chunk(conn: Connection, page: AgedPage, as_of: date, now: datetime) -> int:
-    """Write one aged page: bucket history, accruals, cases, account state; the number of cases opened.
+def apply_chunk(
+    conn: Connection, page: AgedPage, as_of: date, now: datetime, *, ledger_at_end: bool = False
+) -> int:
+    """Write one aged page: cases, account state, bucket history, accruals; the number of cases opened.
 
     Runs on the run's transaction: the staging tables are emptied, loaded in bulk, then applied with
-    set-based statements bounded to the page's id range.
+    set-based statements bounded to the page's id range. With `ledger_at_end` the page's new
+    bucket_history and accrual rows are only appended to the run's ledger tables (see write_ledger).
     """
     lo, hi = page.span
     _empty_staging(conn)
     bulk_load(conn, stage_accounts, page.accounts)
-    bulk_load(conn, stage_accruals, page.accruals)
+    bulk_load(conn, ledger_accruals if ledger_at_end else stage_accruals, page.accruals)
     s = stage_accounts
-    if page.moved:
-        conn.execute(
-            update(bucket_history)
-            .where(bucket_history.c.account_id.in_(page.moved), bucket_history.c.left_on.is_(None))
-            .values(left_on=as_of)
-        )
-    conn.execute(insert(bucket_history).from_select(
-        ["account_id", "bucket", "entered_on", "dpd_at_entry"],
-        select(s.c.id, s.c.new_bucket, literal(as_of, Date), s.c.new_dpd)
-        .where(s.c.history != HISTORY_KEEP).order_by(s.c.id),
-    ))
-    a = stage_accruals
-    conn.execute(insert(accruals).from_select(
-        ["account_id", "kind", "period_date", "days", "amount_minor", "as_of"],
-        select(a.c.account_id, a.c.kind, from_day_number(a.c.period_day), a.c.days, a.c.amount_minor,
-               literal(as_of, Date)).order_by(a.c.account_id, a.c.kind, a.c.period_day),
-    ))
+    # Cases and account state first: the foreign-key checks of the history and accrual rows inserted
+    # after them then find each account row already locked by this transaction's own update, instead of
+    # locking (and so rewriting) it once more.
     opened = _open_cases(conn, as_of, now)
     live_case = (
         select(cases.c.id).where(cases.c.debtor_id == s.c.debtor_id, cases.c.status != "closed")
@@ -244,7 +252,54 @@ def apply_chunk(conn: Connection, page: AgedPage, as_of: date, now: datetime) ->
             or_(accounts.c.aged_as_of.is_(None), accounts.c.aged_as_of != as_of),
         ).values(aged_as_of=as_of)
     )
+    if page.moved:
+        conn.execute(
+            update(bucket_history)
+            .where(bucket_history.c.account_id.in_(page.moved), bucket_history.c.left_on.is_(None))
+            .values(left_on=as_of)
+        )
+    entering = select(s.c.id, s.c.new_bucket, s.c.new_dpd).where(s.c.history != HISTORY_KEEP).order_by(s.c.id)
+    if ledger_at_end:
+        conn.execute(insert(ledger_history).from_select(["account_id", "bucket", "dpd"], entering))
+        return opened
+    _insert_history(conn, entering, as_of)
+    _insert_accruals(conn, stage_accruals, as_of, ordered=True)
     return opened
+
+
+def write_ledger(conn: Connection, as_of: date, history_rows: int, accrual_rows: int) -> None:
+    """Write the run's ledger tables (filled with `ledger_at_end`) to bucket_history and accruals.
+
+    One INSERT ... SELECT per table. When a table gets more new rows than it holds (a first run),
+    its foreign keys are checked once by a join rather than by a lookup per row (see checked_once).
+    """
+    h = ledger_history
+    with checked_once(conn, bucket_history, history_rows):
+        _insert_history(conn, select(h.c.account_id, h.c.bucket, h.c.dpd), as_of)
+    with checked_once(conn, accruals, accrual_rows):
+        # appended page by page in account order, so already in the order of the unique key
+        _insert_accruals(conn, ledger_accruals, as_of, ordered=False)
+
+
+def _insert_history(conn: Connection, entering: Select[Any], as_of: date) -> None:
+    """Open a bucket_history row for each (account id, bucket, dpd) selected."""
+    account_id, bucket, dpd = entering.subquery().c
+    conn.execute(insert(bucket_history).from_select(
+        ["account_id", "bucket", "entered_on", "dpd_at_entry"],
+        select(account_id, bucket, literal(as_of, Date), dpd),
+    ))
+
+
+def _insert_accruals(conn: Connection, source: Table, as_of: date, *, ordered: bool) -> None:
+    a = source.c
+    rows = select(
+        a.account_id, a.kind, from_day_number(a.period_day), a.days, a.amount_minor, literal(as_of, Date)
+    )
+    if ordered:
+        rows = rows.order_by(a.account_id, a.kind, a.period_day)
+    conn.execute(insert(accruals).from_select(
+        ["account_id", "kind", "period_date", "days", "amount_minor", "as_of"], rows,
+    ))
 
 
 def _empty_staging(conn: Connection) -> None:

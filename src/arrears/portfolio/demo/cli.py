@@ -11,6 +11,7 @@ from arrears.cli_support import console, fail, parse_as_of, progress_bar
 from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.portfolio.demo.service import DemoSummary
+from arrears.portfolio.demo.users import DEMO_PASSWORD, DemoUser
 
 PRODUCT_NAMES = {"credit_card": "credit cards", "consumer_loan": "consumer loans",
                  "business_receivable": "business receivables"}
@@ -41,6 +42,9 @@ def demo_command(
     when = parse_as_of(as_of, today(rt.clock))
     count = debtors or rt.settings.demo_debtors
     chosen_seed = rt.settings.demo_seed if seed is None else seed
+    from arrears.portfolio.demo.users import ensure_demo_users
+
+    production = rt.settings.environment == "production"
     try:
         held = existing_debtors(rt) if if_empty else 0
         if held:
@@ -49,6 +53,7 @@ def demo_command(
             with progress_bar(f"Demo portfolio: {count:,} debtors, seed {chosen_seed}") as report:
                 summary = load_demo(rt, debtors=count, seed=chosen_seed, as_of=when, progress=report,
                                     if_empty=if_empty)
+        demo_users = [] if production else ensure_demo_users(rt)
     except ArrearsError as exc:
         raise fail(exc) from exc
     finally:
@@ -56,8 +61,26 @@ def demo_command(
     if summary is None or summary.skipped:
         held = summary.debtors if summary else held
         console.print(f"The database already holds {held:,} debtors; --if-empty: no demo portfolio loaded.")
-        return
-    print_summary(summary)
+    else:
+        print_summary(summary)
+    if production:
+        console.print("ARREARS_ENVIRONMENT=production: no demo users (create the first administrator with "
+                      "`arrears users create-admin --username NAME`).")
+    else:
+        print_users(demo_users)
+
+
+def print_users(demo_users: list[DemoUser]) -> None:
+    """Print the demo logins and their shared password (what `make run` shows before serving)."""
+    table = Table(title="Demo users: log in at /login", show_lines=False)
+    for column in ("username", "role", "team / agency", "name"):
+        table.add_column(column)
+    for u in demo_users:
+        table.add_row(u.username, u.role.value, u.scope, u.display_name)
+    console.print(table)
+    fresh = any(u.created for u in demo_users)
+    note = "" if fresh else " (unless someone changed it since)"
+    console.print(f"Demo password for every demo user: [bold]{DEMO_PASSWORD}[/]{note}")
 
 
 def print_summary(summary: DemoSummary) -> None:

@@ -9,12 +9,14 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
+from arrears.core.access import Permission, Principal
 from arrears.core.errors import NotFound
 from arrears.portfolio.importing.headers import KINDS
 from arrears.runtime import Runtime
-from arrears.web.deps import get_runtime
+from arrears.web.deps import get_runtime, requires
 
 router = APIRouter(tags=["import"])
+_IMPORT = requires(Permission.PORTFOLIO_IMPORT)
 CHUNK = 1 << 20
 
 
@@ -37,6 +39,7 @@ def create_import(
     dry_run: bool = Form(False, description="Check and count everything, write nothing"),
     mapping: UploadFile | None = File(None, description="YAML mapping of headers to fields"),
     rt: Runtime = Depends(get_runtime),
+    principal: Principal = Depends(_IMPORT),
 ) -> dict[str, Any]:
     """Import an uploaded file; 422 with every problem when refused (nothing is written then)."""
     from arrears.portfolio.importing.service import import_file
@@ -57,15 +60,17 @@ def create_import(
             mapping=mapping_path,
             quarantine=quarantine,
             dry_run=dry_run,
-            actor="api",
+            actor=f"api:{principal.username}"[:64],
             file_name=path.name,
+            principal=principal,
         )
     return result.as_dict()
 
 
 @router.get("/imports")
 def list_imports(
-    limit: int = Query(50, ge=1, le=500), rt: Runtime = Depends(get_runtime)
+    limit: int = Query(50, ge=1, le=500), rt: Runtime = Depends(get_runtime),
+    _principal: Principal = Depends(_IMPORT),
 ) -> list[dict[str, Any]]:
     """The most recent import batches, newest first."""
     from arrears.portfolio.importing.service import recent_batches
@@ -74,7 +79,9 @@ def list_imports(
 
 
 @router.get("/imports/{reference}")
-def get_import(reference: str, rt: Runtime = Depends(get_runtime)) -> dict[str, Any]:
+def get_import(
+    reference: str, rt: Runtime = Depends(get_runtime), _principal: Principal = Depends(_IMPORT)
+) -> dict[str, Any]:
     """One import batch with its quarantined rows."""
     from arrears.portfolio.importing.service import batch_detail
 

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from arrears.cli_support import console, err_console, fail, progress_bar
+from arrears.core.access import SYSTEM
 from arrears.core.errors import ArrearsError
 from arrears.portfolio.importing.report import ImportRejected, ImportResult
 
@@ -74,6 +75,7 @@ def run_import(
                 progress=progress,
                 actor=f"cli:{actor}"[:64],
                 report=report,
+                principal=SYSTEM,
             )
     except ImportRejected as exc:
         _show(exc.result, to_err=True)

@@ -6,7 +6,9 @@ quarantining, stored in import_rejects.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import insert
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from arrears.core.errors import FieldProblem
 from arrears.core.progress import Progress
+from arrears.portfolio.aging.pipeline import behind
 from arrears.portfolio.importing.headers import ColumnPlan
 from arrears.portfolio.importing.kinds import BatchOutcome, Handler
 from arrears.portfolio.importing.parsing import Validated
@@ -53,34 +56,71 @@ class Tally:
         for row, cells, problems in outcome.rejected:
             self.reject(row, cells, problems)
 
-    def store_rejects(self, conn: Connection, at_least: int = 1) -> None:
-        """Insert the quarantined rows kept so far (once there are `at_least` of them)."""
-        if len(self.pending) >= at_least:
-            conn.execute(insert(import_rejects), self.pending)
-            self.pending = []
+    def store_rejects(self, conn: Connection) -> None:
+        """Insert the quarantined rows kept so far."""
+        _insert_rejects(conn, self.pending)
+        self.pending = []
 
 
 def run_batches(conn: Connection, handler: Handler, batches: Iterable[Validated], tally: Tally,
                 quarantine: bool, progress: Progress, label: str, total: int | None) -> None:
     """Write every validated batch; after the first rejected row of an all-or-nothing import, rows that
-    need no database check are no longer written (the transaction will be rolled back anyway)."""
+    need no database check are no longer written (the transaction will be rolled back anyway).
+
+    On PostgreSQL, a handler that cannot refuse rows (accounts) writes behind in a thread, in order, so
+    the server stores batch k while this thread takes in batch k+1; everything else runs inline.
+    """
     result = tally.result
     writing = True
     done = 0
-    try:
-        for batch in batches:
-            result.rows_total += batch.rows
-            for row, cells, problems in batch.rejected:
-                tally.reject(row, cells, problems)
-            writing = writing and (quarantine or handler.checks_on_write or result.rows_rejected == 0)
-            if writing and batch.records:
-                tally.outcome(handler.write(batch.records))
-            tally.store_rejects(conn, REJECTS_PER_INSERT)
-            done = batch.bytes_read
-            progress(done, total, f"{label}: {result.rows_total:,} rows")
-    finally:
-        close = getattr(batches, "close", None)
-        if close is not None:
-            close()  # stops a parser process at once when writing failed
+    threaded = conn.dialect.name == "postgresql" and not handler.checks_on_write
+    outcomes: deque[BatchOutcome] = deque()  # written behind, counted here
+
+    def write(records: list[Any]) -> Callable[[], None]:
+        return lambda: outcomes.append(handler.write(records))
+
+    def store(pending: list[dict[str, Any]]) -> Callable[[], None]:
+        return lambda: _insert_rejects(conn, pending)
+
+    with behind(_call) if threaded else nullcontext(_Inline()) as writer:
+        try:
+            for batch in batches:
+                result.rows_total += batch.rows
+                for row, cells, problems in batch.rejected:
+                    tally.reject(row, cells, problems)
+                writing = writing and (quarantine or handler.checks_on_write or result.rows_rejected == 0)
+                if writing and batch.records:
+                    writer.submit(write(batch.records))
+                while outcomes:
+                    tally.outcome(outcomes.popleft())
+                if len(tally.pending) >= REJECTS_PER_INSERT:
+                    writer.submit(store(tally.pending))
+                    tally.pending = []
+                done = batch.bytes_read
+                progress(done, total, f"{label}: {result.rows_total:,} rows")
+        finally:
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()  # stops a parser process at once when writing failed
+    while outcomes:
+        tally.outcome(outcomes.popleft())
     tally.store_rejects(conn)
     progress(total or done, total, f"{label}: {result.rows_total:,} rows")
+
+
+def _call(job: Callable[[], None]) -> None:
+    job()
+
+
+class _Inline:
+    """The writer interface, done at once in this thread."""
+
+    @staticmethod
+    def submit(job: Callable[[], None]) -> None:
+        """Run the job now."""
+        job()
+
+
+def _insert_rejects(conn: Connection, pending: list[dict[str, Any]]) -> None:
+    if pending:
+        conn.execute(insert(import_rejects), pending)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection
 
+from arrears.core.access import SYSTEM, Permission, Principal, require
 from arrears.core.clock import today as clock_today
 from arrears.core.errors import InputRejected
 from arrears.core.ids import new_reference
@@ -71,8 +72,10 @@ def import_file(
     actor: str | None = None,
     report: Path | None = None,
     file_name: str | None = None,
+    principal: Principal = SYSTEM,
 ) -> ImportResult:
     """Import one CSV/XLSX file of `kind` (accounts, contacts, payments); see the module docstring."""
+    require(principal, Permission.PORTFOLIO_IMPORT)
     if kind not in KINDS:
         raise InputRejected(f"unknown import kind {kind!r} (one of: {', '.join(KINDS)})")
     path = Path(path)
