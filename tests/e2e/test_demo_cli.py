@@ -34,3 +34,30 @@ def test_init_then_demo_then_demo_if_empty(tmp_path: Path) -> None:
 
     bad = runner.invoke(cli.app, ["demo", "--as-of", "31/03/2026"], env=env)
     assert bad.exit_code != 0
+
+
+def test_demo_runs_last_night_so_a_collector_has_work_today(tmp_path: Path) -> None:
+    cli._register()
+    runner = CliRunner()
+    env = {"ARREARS_DATABASE_URL": "", "ARREARS_VAR_DIR": str(tmp_path)}
+    assert runner.invoke(cli.app, ["init"], env=env).exit_code == 0
+
+    demo = runner.invoke(cli.app, ["demo", "--debtors", "300", "--seed", "7"], env=env)
+    assert demo.exit_code == 0, demo.output
+    assert "Nightly run 1 as of" in demo.output and "completed" in demo.output
+
+    nxt = runner.invoke(cli.app, ["queue", "next", "--collector", "collector.zh"], env=env)
+    assert '"status": "leased"' in nxt.output, nxt.output
+
+
+def test_demo_without_the_night_leaves_the_queue_empty(tmp_path: Path) -> None:
+    cli._register()
+    runner = CliRunner()
+    env = {"ARREARS_DATABASE_URL": "", "ARREARS_VAR_DIR": str(tmp_path)}
+    assert runner.invoke(cli.app, ["init"], env=env).exit_code == 0
+
+    demo = runner.invoke(cli.app, ["demo", "--debtors", "50", "--seed", "7", "--no-nightly"], env=env)
+    assert demo.exit_code == 0, demo.output
+    assert "Nightly run" not in demo.output
+    nxt = runner.invoke(cli.app, ["queue", "next", "--collector", "collector.zh"], env=env)
+    assert nxt.exit_code == 1 and "queue_empty" in nxt.output, nxt.output

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +13,10 @@ from arrears.core.errors import ArrearsError
 from arrears.core.money import Money
 from arrears.portfolio.demo.service import DemoSummary
 from arrears.portfolio.demo.users import DEMO_PASSWORD, DemoUser
+
+if TYPE_CHECKING:
+    from arrears.runtime import Runtime
+    from arrears.strategy.jobs import RunSummary
 
 PRODUCT_NAMES = {"credit_card": "credit cards", "consumer_loan": "consumer loans",
                  "business_receivable": "business receivables"}
@@ -30,21 +35,28 @@ def demo_command(
     ] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Portfolio date (default: today, UTC)"),
+        typer.Option("--as-of", metavar="YYYY-MM-DD",
+                     help="Portfolio date (default: yesterday, UTC, so the nightly run plans today's work)"),
     ] = None,
+    nightly: Annotated[
+        bool, typer.Option("--nightly/--no-nightly", help="Run the nightly run for the date after loading")
+    ] = True,
 ) -> None:
-    """Load a realistic, seedable demo portfolio (debtors, accounts, contacts, payments) and age it."""
+    """Load a demo portfolio, age it and run the nightly run so today's work queue is ready."""
+    from datetime import timedelta
+
     from arrears.core.clock import today
     from arrears.portfolio.demo.service import existing_debtors, load_demo
     from arrears.runtime import Runtime
 
     rt = Runtime.build()
-    when = parse_as_of(as_of, today(rt.clock))
+    when = parse_as_of(as_of, today(rt.clock) - timedelta(days=1))
     count = debtors or rt.settings.demo_debtors
     chosen_seed = rt.settings.demo_seed if seed is None else seed
     from arrears.portfolio.demo.users import ensure_demo_users
 
     production = rt.settings.environment == "production"
+    night = None
     try:
         held = existing_debtors(rt) if if_empty else 0
         if held:
@@ -53,7 +65,9 @@ def demo_command(
             with progress_bar(f"Demo portfolio: {count:,} debtors, seed {chosen_seed}") as report:
                 summary = load_demo(rt, debtors=count, seed=chosen_seed, as_of=when, progress=report,
                                     if_empty=if_empty)
-        demo_users = [] if production else ensure_demo_users(rt)
+        demo_users = [] if production else ensure_demo_users(rt)  # before the night: it allocates to them
+        if nightly and summary is not None and not summary.skipped:
+            night = run_demo_night(rt, when)
     except ArrearsError as exc:
         raise fail(exc) from exc
     finally:
@@ -63,11 +77,24 @@ def demo_command(
         console.print(f"The database already holds {held:,} debtors; --if-empty: no demo portfolio loaded.")
     else:
         print_summary(summary)
+    if night is not None:
+        from arrears.strategy.cli import print_run
+
+        print_run(night)
     if production:
         console.print("ARREARS_ENVIRONMENT=production: no demo users (create the first administrator with "
                       "`arrears users create-admin --username NAME`).")
     else:
         print_users(demo_users)
+
+
+def run_demo_night(rt: Runtime, when: date) -> RunSummary:
+    """The nightly run for the demo's date: contactability, scores, treatments, allocation, today's work."""
+    from arrears.core.access import SYSTEM
+    from arrears.strategy import jobs
+
+    with progress_bar(f"Nightly run as of {when.isoformat()}") as report:
+        return jobs.run_nightly(rt, SYSTEM, when, progress=report)
 
 
 def print_users(demo_users: list[DemoUser]) -> None:
