@@ -82,6 +82,7 @@ def test_the_whole_night_runs_every_step_and_plans_tomorrow(runtime: Runtime) ->
     assert by_step["treatments"].counts["treated"] >= 7
     assert by_step["allocation"].counts["placement"]["placed"] == 1
     assert by_step["work_items"].counts["items"] > 0
+    assert by_step["reports"].counts["days"] > 0  # the dashboard's summaries refreshed the same night
     with runtime.engine.connect() as conn:
         items = conn.execute(select(work_items).where(work_items.c.status == "open")).all()
         placed = (

@@ -111,7 +111,7 @@ def batch_run_command(
             "--steps",
             help="Only these steps (repeat or comma list): "
             "aging, promises, contactability, scores, best_time, "
-            "treatments, allocation, work_items",
+            "treatments, allocation, work_items, reports",
         ),
     ] = None,
     restart: Annotated[

@@ -196,6 +196,13 @@ def _work_items(conn: Any, rt: Runtime, as_of: date, progress: Progress) -> Any:
     return plan_work(conn, current.strategy, as_of, rt.clock.now(), progress)
 
 
+def _reports(conn: Any, rt: Runtime, as_of: date, progress: Progress) -> Any:
+    from arrears.reporting.jobs import refresh_summaries
+
+    return refresh_summaries(conn, as_of, rt.clock.now(), progress, zone=rt.settings.default_timezone,
+                             thresholds=list(rt.settings.bucket_thresholds))
+
+
 TRANSACTIONAL = {
     BatchStep.PROMISES: _in_transaction(_promises),
     BatchStep.CONTACTABILITY: _in_transaction(_contactability),
@@ -204,6 +211,7 @@ TRANSACTIONAL = {
     BatchStep.TREATMENTS: _in_transaction(_treatments),
     BatchStep.ALLOCATION: _in_transaction(_allocation),
     BatchStep.WORK_ITEMS: _in_transaction(_work_items),
+    BatchStep.REPORTS: _in_transaction(_reports),
 }
 
 

@@ -51,6 +51,7 @@ class BatchStep(StrEnum):
     TREATMENTS = "treatments"
     ALLOCATION = "allocation"
     WORK_ITEMS = "work_items"
+    REPORTS = "reports"  # the reporting summaries the dashboard reads (KPIs, rolls, recovery curves)
 
 
 BATCH_ORDER: tuple[BatchStep, ...] = tuple(BatchStep)
