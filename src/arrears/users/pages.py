@@ -116,7 +116,10 @@ def login_submit(
         return _login_page(request, 401, "locked", username, next, until=exc.until)
     except ArrearsError:
         return _login_page(request, 401, "invalid", username, next)
-    response = RedirectResponse(safe_next(next), status_code=303)
+    target = safe_next(next)
+    if target == "/" and session.principal.role in (Role.COLLECTOR, Role.AGENCY_USER):
+        target = "/desk"  # a collector's home is the desk
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE, session.token, httponly=True, samesite="lax", secure=is_https(request), path="/"
     )
