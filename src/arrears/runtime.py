@@ -23,4 +23,9 @@ class Runtime:
     def build(cls, settings: Settings | None = None, clock: Clock | None = None) -> Runtime:
         """Create the engine for the settings (read from the environment when not given)."""
         settings = settings or Settings()
-        return cls(settings=settings, engine=make_engine(settings), clock=clock or SystemClock())
+        engine = make_engine(settings)
+        if clock is None and settings.clock == "manual":
+            from arrears.sim.store import DatabaseClock  # simulation mode: the clock kept in the database
+
+            clock = DatabaseClock(engine)
+        return cls(settings=settings, engine=engine, clock=clock or SystemClock())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     lease_minutes: int = Field(
         default=15, ge=1, le=480, description="How long a contact handed out by the work queue stays leased"
     )
+    clock: str = Field(
+        default="system",
+        description="system | manual (simulation mode: an administrator sets the clock through the API)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     demo_debtors: int = 5000
@@ -41,6 +45,22 @@ class Settings(BaseSettings):
         if not value or any(b <= a for a, b in zip(value, value[1:], strict=False)) or value[0] < 1:
             raise ValueError("bucket_thresholds must be positive and strictly ascending")
         return value
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_kind(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("system", "manual"):
+            raise ValueError("clock must be 'system' or 'manual'")
+        return value
+
+    @model_validator(mode="after")
+    def _no_manual_clock_in_production(self) -> Settings:
+        if self.clock == "manual" and self.environment.strip().lower() == "production":
+            raise ValueError(
+                "ARREARS_CLOCK=manual (simulation mode) is refused when ARREARS_ENVIRONMENT=production"
+            )
+        return self
 
     @property
     def effective_database_url(self) -> str:
