@@ -1,19 +1,21 @@
 """Work-queue benchmark: `POST /api/v1/queue/next` under many concurrent collectors, over loopback HTTP.
 
-    python -m benchmarks.bench_queue                      # 1,000,000 accounts, 200 collectors, 4 workers
+    python -m benchmarks.bench_queue                      # 1,000,000 accounts, 200 collectors, 2 workers
     python -m benchmarks.bench_queue --quick              # 20,000 accounts, 50 collectors, 2 workers
 
 A scratch PostgreSQL database gets N accounts (4 debtors per 5 accounts), one open case and one batch work
 item per debtor (90 % assigned to one of the collectors, 10 % left to the team), the debtor's phone (a
 third also a spouse's), and some contact history; all written with COPY. The app runs under uvicorn with
-several worker processes; a load generator (asyncio + httpx, one bearer token per virtual collector)
-runs each collector as next -> (think) -> record the attempt -> (think) -> next ...; the latencies of
-`next` after a warm-up are reported. Afterwards the lease history is checked in the database: no debtor
-may ever have been leased to two collectors at overlapping times.
+`--workers 2` (one per core of the reference machine); a load generator in this process (asyncio + httpx,
+one bearer token per virtual collector) runs each collector as next -> (call) -> record the attempt ->
+(wrap up) -> next ...; the latencies of `next` after a warm-up are reported. Afterwards the lease history is
+checked in the database: no debtor may ever have been leased to two collectors at overlapping times.
 
-Think time (`--think`, default 5 s between a collector's requests, so one `next` per ~10 s each): a real
-collector makes ~250 calls in a 9-hour shift, one `next` every ~2 minutes, so the default is about ten
-times a real desk's pace; a closed loop without think time would measure throughput, not latency.
+Load model: a real collector makes about 250 attempts in an 8-hour day, one every 115 s (200 collectors:
+about 1.7 `next` and 1.7 attempts a second). Time is compressed by `--compress` (default 12, at least 10):
+each of the two pauses in a collector's cycle is drawn uniformly between 0.5x and 1.5x of
+115 s / compress / 2, so 200 collectors ask for about 21 contacts a second and record as many attempts.
+A closed loop without think time would measure throughput, not latency.
 
 Debtors are put in the time zone where it is about noon when the run starts (an Etc/GMT zone under the
 CN rules), so the contact policy allows calls whatever the machine's wall clock says.
@@ -46,6 +48,9 @@ from arrears.settings import Settings
 from benchmarks.common import Result, scratch_postgres, timer
 
 TARGET_P99_MS = 50.0
+DAY_S = 8 * 3600  # a collector's working day
+ATTEMPTS_PER_DAY = 250  # what a real collector makes in it
+MIN_COMPRESS = 10.0  # the load is at least ten times a real desk's request rate
 TEAMS = 10
 OUTCOMES = [
     ("no_answer", 55),
@@ -64,6 +69,16 @@ def noon_zone(now: datetime) -> str:
     if offset == 0:
         return "Etc/GMT"
     return f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}"  # Etc/GMT signs are inverted
+
+
+def think_for(compress: float) -> float:
+    """Mean seconds of each of the two pauses in a collector's cycle (calling, then wrapping up)."""
+    return DAY_S / ATTEMPTS_PER_DAY / compress / 2
+
+
+def real_rate(collectors: int) -> float:
+    """`next` requests a second that a real desk of this many collectors makes."""
+    return collectors * ATTEMPTS_PER_DAY / DAY_S
 
 
 def _tokens(collectors: int) -> list[str]:
@@ -406,6 +421,7 @@ class Stats:
         self.cpu: dict[str, float] = {}
         self.next_ms: list[float] = []
         self.attempt_ms: list[float] = []
+        self.floor_ms: list[float] = []  # GET /healthz (one trivial query) alongside: the machine's floor
         self.codes: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()
 
@@ -529,7 +545,20 @@ async def drive(
             after = probe()
             stats.cpu = {k: after[k] - before.get(k, 0.0) for k in after}
 
-        await asyncio.gather(measure_cpu(), *(collector(i, t) for i, t in enumerate(tokens)))
+        async def floor() -> None:
+            """A trivial request (GET /healthz: no auth, one `select 1`) twice a second while measuring: what
+            any request costs on this machine at this moment (scheduling, loopback, the HTTP stack)."""
+            await asyncio.sleep(max(0.0, warm_until - time.monotonic()))
+            while time.monotonic() < stop_at:
+                t0 = time.perf_counter()
+                try:
+                    await client.get("/healthz")
+                    stats.floor_ms.append((time.perf_counter() - t0) * 1000)
+                except httpx.HTTPError:
+                    stats.codes["healthz error"] += 1
+                await asyncio.sleep(0.5)
+
+        await asyncio.gather(measure_cpu(), floor(), *(collector(i, t) for i, t in enumerate(tokens)))
     return stats
 
 
@@ -546,11 +575,15 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_queue")
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--collectors", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
     parser.add_argument("--duration", type=float, default=60.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument(
-        "--think", type=float, default=5.0, help="mean seconds between a collector's requests (real: ~60)"
+        "--compress",
+        type=float,
+        default=12.0,
+        help=f"time compression over a real desk ({ATTEMPTS_PER_DAY} attempts per collector in 8 h); "
+        f"at least {MIN_COMPRESS:.0f}",
     )
     parser.add_argument(
         "--quick", action="store_true", help="20,000 accounts, 50 collectors, 2 workers, 15 s"
@@ -564,6 +597,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
     parser.add_argument("--keep", action="store_true", help="keep the loaded database and print its URL")
     parser.add_argument("--database", metavar="URL", help="reuse a database kept by --keep (no load)")
     args = parser.parse_args(argv)
+    if args.compress < MIN_COMPRESS:
+        parser.error(f"--compress must be at least {MIN_COMPRESS:.0f} (ten times a real desk's rate)")
+    think = think_for(args.compress)
     if args.quick:
         args.accounts, args.collectors, args.workers, args.duration, args.warmup = 20_000, 50, 2, 20.0, 10.0
     in_flight = args.in_flight or 8 * args.workers
@@ -602,7 +638,9 @@ def main(argv: list[str] | None = None) -> list[Result]:
                     "postgres": sum(_cpu_seconds(p) for p in backends),
                 }
 
-            stats = asyncio.run(drive(base, tokens, args.duration, args.warmup, args.think, in_flight, probe))
+            load_before = os.getloadavg()[0]
+            stats = asyncio.run(drive(base, tokens, args.duration, args.warmup, think, in_flight, probe))
+            load_after = os.getloadavg()[0]
         finally:
             stop(proc)
         overlaps, leases = double_holds(engine)
@@ -611,9 +649,13 @@ def main(argv: list[str] | None = None) -> list[Result]:
     rate = len(stats.next_ms) / args.duration
     errors = sum(v for k, v in stats.codes.items() if not k.endswith((" 200", " 201")))
     notes = (
-        f"{len(stats.next_ms):,} calls in {args.duration:.0f} s ({rate:.0f}/s; think {args.think:.1f} s); "
+        f"{len(stats.next_ms):,} calls in {args.duration:.0f} s ({rate:.1f}/s; a real desk of "
+        f"{args.collectors} makes {real_rate(args.collectors):.2f}/s, compressed x{args.compress:g}: "
+        f"pauses {think:.1f} s on average); "
         f"p50 {p50:.1f} ms, p95 {p95:.1f} ms; {dict(stats.statuses)}; non-2xx {errors}; "
-        f"at most {in_flight} in flight; shared 2-core machine, load generator on the same host"
+        f"meanwhile GET /healthz p50 {pct(stats.floor_ms, 50):.1f} ms, p99 {pct(stats.floor_ms, 99):.1f} ms; "
+        f"at most {in_flight} in flight; {os.cpu_count()} cores shared with other work (load average "
+        f"{load_before:.1f} before, {load_after:.1f} after), load generator on the same host"
     )
     requests = len(stats.next_ms) + len(stats.attempt_ms)
     app_ms = stats.cpu.get("app", 0.0) * 1000 / max(1, requests)
@@ -642,6 +684,15 @@ def main(argv: list[str] | None = None) -> list[Result]:
             notes,
         ),
         Result(f"{label}: next p50", round(p50, 1), "ms", "–", None, f"p95 {p95:.1f} ms"),
+        Result(
+            f"{label}: floor, GET /healthz p99 at the same time",
+            round(pct(stats.floor_ms, 99), 1),
+            "ms",
+            "–",
+            None,
+            f"{len(stats.floor_ms)} requests (no auth, one `select 1`), p50 "
+            f"{pct(stats.floor_ms, 50):.1f} ms: what any request cost on the machine during the run",
+        ),
         Result(
             f"{label}: server CPU per request",
             round(app_ms + pg_ms, 1),

@@ -357,12 +357,15 @@ def _refresh(conn: Connection, now: datetime, policy: Policy, chunk: int, report
 
 
 def refresh_debtor(conn: Connection, debtor_id: int, now: datetime,
-                   policy: Policy = DEFAULT_POLICY) -> str:
-    """Recompute one debtor's state right after an attempt is recorded; returns the state."""
+                   policy: Policy = DEFAULT_POLICY, *, current: str | None = None) -> str:
+    """Recompute one debtor's state right after an attempt is recorded; returns the state.
+
+    `current`: the stored state when the caller has just read it (saves the query)."""
     now = require_aware(now, "now")
-    current = conn.execute(
-        select(debtors.c.contactability).where(debtors.c.id == debtor_id)
-    ).scalar_one_or_none()
+    if current is None:
+        current = conn.execute(
+            select(debtors.c.contactability).where(debtors.c.id == debtor_id)
+        ).scalar_one_or_none()
     if current is None:
         raise NotFound(f"debtor {debtor_id} not found")
     rows = conn.execute(

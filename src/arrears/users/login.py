@@ -29,7 +29,13 @@ from arrears.users.model import (
     TooManyAttempts,
 )
 from arrears.users.passwords import hash_password, needs_rehash, verify_password
-from arrears.users.principals import issue_api_token, principal_for_token, principal_from_row, token_digest
+from arrears.users.principals import (
+    issue_api_token,
+    principal_for_token,
+    principal_from_row,
+    token_digest,
+    token_holder,
+)
 from arrears.users.rules import (
     API_TOKEN_LIFETIME,
     HISTORY,
@@ -179,17 +185,15 @@ def authenticate(
     """The user behind a bearer token or a session cookie (sliding the session's idle deadline)."""
     now = rt.clock.now()
     if bearer is not None:
-        with rt.engine.connect() as conn:
-            principal = principal_for_token(conn, bearer, now)
-            if principal is None:
-                return None
-            stale = conn.execute(select(api_tokens.c.id).where(
-                api_tokens.c.token_hash == token_digest(bearer),
-                (api_tokens.c.last_used_at.is_(None)) | (api_tokens.c.last_used_at < now - SESSION_TOUCH),
-            )).first()
-        if stale is not None:
+        # one query per request, outside a transaction (no BEGIN/ROLLBACK round trips); no password hashing
+        with rt.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            held = token_holder(conn, bearer, now)
+        if held is None:
+            return None
+        principal, token_id, last_used = held
+        if last_used is None or last_used < now - SESSION_TOUCH:
             with rt.engine.begin() as conn:
-                conn.execute(api_tokens.update().where(api_tokens.c.id == stale.id).values(last_used_at=now))
+                conn.execute(api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=now))
         return Authenticated(principal, "token")
     if not cookie:
         return None

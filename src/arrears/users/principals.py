@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from arrears.core.access import Principal, Role
@@ -49,6 +51,33 @@ def principal_for_token(conn: Connection, token: str, now: datetime) -> Principa
         ))
     ).first()
     return principal_from_row(row) if row else None
+
+
+@cache
+def _token_holder_stmt() -> Any:
+    """Built once: the user columns a Principal needs, with the token's id and last use."""
+    u = users.c
+    now = bindparam("now", type_=api_tokens.c.created_at.type)
+    return (
+        select(u.id, u.username, u.role, u.team_id, u.agency_id, u.display_name,
+               api_tokens.c.id.label("token_id"), api_tokens.c.last_used_at)
+        .join(api_tokens, api_tokens.c.user_id == u.id)
+        .where(and_(
+            api_tokens.c.token_hash == bindparam("digest"), api_tokens.c.revoked_at.is_(None),
+            or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now),
+            u.active.is_(True),
+        ))
+    )
+
+
+def token_holder(
+    conn: Connection, token: str, now: datetime
+) -> tuple[Principal, int, datetime | None] | None:
+    """The active user behind a live bearer token with the token's id and last use (one query), or None."""
+    row = conn.execute(_token_holder_stmt(), {"digest": token_digest(token), "now": now}).first()
+    if row is None:
+        return None
+    return principal_from_row(row), int(row.token_id), row.last_used_at
 
 
 def session_for_cookie(conn: Connection, cookie: str, now: datetime) -> tuple[Principal, str] | None:

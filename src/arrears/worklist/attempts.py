@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 
 from arrears.compliance.context import Context
@@ -19,12 +19,19 @@ from arrears.compliance.store import contact_attempts
 from arrears.core.access import Permission, Principal, require
 from arrears.core.errors import Conflict, FieldProblem, InputRejected, NotFound
 from arrears.runtime import Runtime
-from arrears.users.unmask import debtor_in_scope
 from arrears.worklist import effects, queries
 from arrears.worklist.bridge import claim_payment, promise, refresh_contactability
 from arrears.worklist.facts import DebtorFacts
 from arrears.worklist.judge import proposal
-from arrears.worklist.lookups import agent_id, dialled_point, due_item, facts_of, reject, work_item_of
+from arrears.worklist.lookups import (
+    agent_id,
+    dialled_point,
+    due_item,
+    facts_at,
+    reject,
+    scoped_debtor,
+    work_item_of,
+)
 from arrears.worklist.model import AttemptReport, AttemptSource, WorkKind, WorkStatus
 from arrears.worklist.planning import add_work
 from arrears.worklist.rules import (
@@ -110,7 +117,8 @@ def record_in(
     desk = source is AttemptSource.ARREARS
     report = replace(report, ended_at=report.ended_at or report.started_at)
     flags = all_flags(report.outcome, report.flags)
-    if not debtor_in_scope(conn, principal, report.debtor_id):
+    debtor_row = scoped_debtor(conn, principal, report.debtor_id, now)  # with its live lease
+    if debtor_row is None:
         raise NotFound(f"debtor {report.debtor_id} not found")
     if not desk and report.external_ref:
         dup = conn.execute(
@@ -121,7 +129,11 @@ def record_in(
         ).scalar()
         if dup is not None:
             return {"attempt_id": int(dup), "duplicate": True, "external_ref": report.external_ref}
-    point = dialled_point(conn, report.debtor_id, report)
+    # the policy facts first: their contact points also answer which point was dialled (one query less)
+    facts = facts_at(conn, rt, report.debtor_id, report.started_at, debtor_row)
+    point = dialled_point(
+        conn, report.debtor_id, report, facts.points if isinstance(facts, DebtorFacts) else None
+    )
     if desk and point is None and not report.inbound:
         reject([("contact_point_id", "", "name the contact point dialled")])
     intended = party_for(point.relationship) if point is not None else Party.DEBTOR
@@ -131,12 +143,13 @@ def record_in(
     effects.check_flag_details(flags, report.flag_details)
     item = work_item_of(conn, report.debtor_id, report.work_item_id)
     me = collector_of(principal) if desk else agent_id(conn, report.agent)
-    lease = queries.lease_on(conn, report.debtor_id, now)
+    lease = queries.lease_of(debtor_row)
     if desk and lease is not None and lease.collector_id != me:
         raise Conflict(
             f"debtor {report.debtor_id} is leased to another collector until {lease.expires_at.isoformat()}"
         )
-    facts = facts_of(conn, rt, report.debtor_id, report.started_at)
+    if isinstance(facts, InputRejected):
+        raise facts
     decision, violated = _judge(facts, point, report, now)
     if desk and violated:
         fp = [FieldProblem(0, v["rule_id"], v["source"], v["reason_en"]) for v in violated]
@@ -144,17 +157,6 @@ def record_in(
             "the contact policy forbids this attempt: " + ", ".join(v["rule_id"] for v in violated),
             fp,
             status_code=409,
-        )
-    decision_id = None
-    if decision is not None:
-        decision_id = queries.log_decision(
-            conn,
-            report.debtor_id,
-            point.id if point is not None else None,
-            decision,
-            facts.collector_type,
-            principal.username if desk else f"dialer:{principal.username}",
-            now,
         )
     if item is None and desk and lease is not None and lease.work_item_id is not None:
         item = work_item_of(conn, report.debtor_id, lease.work_item_id)
@@ -173,39 +175,46 @@ def record_in(
             party is Party.THIRD_PARTY,
             now,
         )
-    attempt_id = int(
-        conn.execute(
-            insert(contact_attempts)
-            .values(
-                debtor_id=report.debtor_id,
-                contact_point_id=point.id if point is not None else None,
-                channel=ContactChannel.CALL.value,
-                party=party.value,
-                direction=(Direction.INBOUND if report.inbound else Direction.OUTBOUND).value,
-                started_at=report.started_at,
-                ended_at=report.ended_at,
-                outcome=effect.history.value,
-                connected=effect.history in CONNECTED,
-                conversation=effect.history is Outcome.CONNECTED_RPC,
-                by_agency=principal.is_agency or facts.collector_type == "agency",
-                agency=str(principal.agency_id) if principal.agency_id else None,
-                collector=(principal.username if desk else (report.agent or "dialer"))[:64],
-                collector_id=me,
-                decision_id=decision_id,
-                created_at=now,
-                work_item_id=item.id if item is not None else None,
-                lease_id=lease.lease_id if desk and lease is not None else None,
-                call_outcome=report.outcome.value,
-                elements=[e.value for e in dict.fromkeys(report.elements)],
-                note_id=note_id,
-                flags=[f.value for f in flags],
-                source=source.value,
-                external_ref=report.external_ref,
-                violation=bool(violated),
-                violated_rules=violated or None,
-            )
-            .returning(contact_attempts.c.id)
-        ).scalar_one()
+    logged = None
+    if decision is not None:  # kept with the attempt (one statement on PostgreSQL)
+        logged = queries.DecisionRecord(
+            report.debtor_id,
+            point.id if point is not None else None,
+            decision,
+            facts.collector_type,
+            principal.username if desk else f"dialer:{principal.username}",
+            now,
+        )
+    attempt_id, decision_id = queries.insert_attempt(
+        conn,
+        logged,
+        dict(
+            debtor_id=report.debtor_id,
+            contact_point_id=point.id if point is not None else None,
+            channel=ContactChannel.CALL.value,
+            party=party.value,
+            direction=(Direction.INBOUND if report.inbound else Direction.OUTBOUND).value,
+            started_at=report.started_at,
+            ended_at=report.ended_at,
+            outcome=effect.history.value,
+            connected=effect.history in CONNECTED,
+            conversation=effect.history is Outcome.CONNECTED_RPC,
+            by_agency=principal.is_agency or facts.collector_type == "agency",
+            agency=str(principal.agency_id) if principal.agency_id else None,
+            collector=(principal.username if desk else (report.agent or "dialer"))[:64],
+            collector_id=me,
+            created_at=now,
+            work_item_id=item.id if item is not None else None,
+            lease_id=lease.lease_id if desk and lease is not None else None,
+            call_outcome=report.outcome.value,
+            elements=[e.value for e in dict.fromkeys(report.elements)],
+            note_id=note_id,
+            flags=[f.value for f in flags],
+            source=source.value,
+            external_ref=report.external_ref,
+            violation=bool(violated),
+            violated_rules=violated or None,
+        ),
     )
     out: dict[str, Any] = {
         "attempt_id": attempt_id,
@@ -228,7 +237,7 @@ def record_in(
     if desk and lease is not None:
         queries.end(conn, lease.lease_id, now, "attempt")
         out["lease_released"] = lease.lease_id
-    out["contactability"] = refresh_contactability(conn, report.debtor_id, now)
+    out["contactability"] = refresh_contactability(conn, report.debtor_id, now, debtor_row.contactability)
     return out
 
 

@@ -112,10 +112,13 @@ def claim_payment(
     }
 
 
-def refresh_contactability(conn: Connection, debtor_id: int, now: datetime) -> str | None:
-    """Recompute the debtor's contactability right after an attempt (None when the module is absent)."""
+def refresh_contactability(
+    conn: Connection, debtor_id: int, now: datetime, current: str | None = None
+) -> str | None:
+    """Recompute the debtor's contactability right after an attempt (None when the module is absent);
+    `current`: its stored state when just read."""
     try:
         from arrears.strategy.contactability import refresh_debtor
     except ImportError:
         return None
-    return refresh_debtor(conn, debtor_id, now)
+    return refresh_debtor(conn, debtor_id, now, current=current)

@@ -13,13 +13,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from arrears.compliance.model import Decision
-from arrears.compliance.store import compliance_decisions
+from arrears.compliance.store import compliance_decisions, contact_attempts
 from arrears.core.tables import UtcDateTime
 from arrears.portfolio.store import debtors
 from arrears.worklist.model import WorkKind, WorkStatus
@@ -220,10 +220,36 @@ def _held_by_stmt() -> Any:
 
 def lease_on(conn: Connection, debtor_id: int, now: datetime) -> Lease | None:
     """The live lease on a debtor, if any."""
-    r = conn.execute(
-        select(debtor_leases).where(debtor_leases.c.debtor_id == debtor_id, debtor_leases.c.expires_at > now)
-    ).first()
+    r = conn.execute(_lease_on_stmt(), {"debtor": debtor_id, "now": now}).first()
     return _lease(r) if r else None
+
+
+@cache
+def _lease_on_stmt() -> Any:
+    return select(debtor_leases).where(
+        debtor_leases.c.debtor_id == bindparam("debtor"),
+        debtor_leases.c.expires_at > bindparam("now", type_=UtcDateTime()),
+    )
+
+
+LEASE_OF_COLUMNS = tuple(c.label(f"lease_{c.name}") for c in debtor_leases.c if c.name != "dial_token_hash")
+
+
+def lease_of(row: Any) -> Lease | None:
+    """The live lease read along with another row (its columns as LEASE_OF_COLUMNS), if any."""
+    if row is None or row.lease_lease_id is None:
+        return None
+    return Lease(
+        int(row.lease_lease_id),
+        int(row.lease_debtor_id),
+        int(row.lease_collector_id),
+        row.lease_work_item_id,
+        row.lease_contact_point_id,
+        row.lease_script_mode,
+        row.lease_decision_id,
+        row.lease_leased_at,
+        row.lease_expires_at,
+    )
 
 
 def lease_by_id(conn: Connection, lease_id: int) -> Any:
@@ -286,6 +312,140 @@ def take(
             conn.execute(delete(compliance_decisions).where(compliance_decisions.c.id == decision_id))
         return None
     return lease_id
+
+
+def lease_decided(
+    conn: Connection,
+    *,
+    debtor_id: int,
+    collector_id: int,
+    work_item_id: int | None,
+    contact_point_id: int | None,
+    decision: Decision,
+    collector_type: str,
+    requested_by: str,
+    token: str,
+    now: datetime,
+    expires_at: datetime,
+) -> tuple[int, int] | None:
+    """Keep the decision and lease the debtor: (lease id, decision id), or None when another collector holds
+    a live lease on it (then neither the decision nor the lease history row is kept).
+
+    On PostgreSQL the decision, the lease history row and the lease go in one statement (data-modifying
+    CTEs; one round trip instead of three); elsewhere `log_decision` then `take`.
+    """
+    if conn.dialect.name != "postgresql":
+        decision_id = log_decision(
+            conn, debtor_id, contact_point_id, decision, collector_type, requested_by, now
+        )
+        lease_id = take(
+            conn,
+            debtor_id=debtor_id,
+            collector_id=collector_id,
+            work_item_id=work_item_id,
+            contact_point_id=contact_point_id,
+            script_mode=decision.script_mode,
+            decision_id=decision_id,
+            token=token,
+            now=now,
+            expires_at=expires_at,
+        )
+        return None if lease_id is None else (lease_id, decision_id)
+    values = {
+        f"dec_{k}": v
+        for k, v in _decision_values(
+            debtor_id, contact_point_id, decision, collector_type, requested_by, now
+        ).items()
+    }
+    values.update(
+        debtor_id=debtor_id,
+        collector_id=collector_id,
+        work_item_id=work_item_id,
+        contact_point_id=contact_point_id,
+        dial_token_hash=token_hash(token),
+        script_mode=decision.script_mode,
+        leased_at=now,
+        expires_at=expires_at,
+        now=now,
+    )
+    row = conn.execute(_lease_decided_stmt(), values).one()
+    lease_id, decision_id = int(row.lease_id), int(row.decision_id)
+    if not row.taken:
+        conn.execute(delete(lease_log).where(lease_log.c.id == lease_id))
+        conn.execute(delete(compliance_decisions).where(compliance_decisions.c.id == decision_id))
+        return None
+    return lease_id, decision_id
+
+
+DECISION_COLUMNS = (
+    "debtor_id",
+    "contact_point_id",
+    "channel",
+    "party",
+    "purpose",
+    "proposed_at",
+    "allowed",
+    "rules_checked",
+    "fired",
+    "rulesets",
+    "requirements",
+    "script_mode",
+    "earliest_allowed",
+    "collector_type",
+    "requested_by",
+    "evaluated_at",
+    "created_at",
+)
+
+
+@cache
+def _lease_decided_stmt() -> Any:
+    """PostgreSQL: WITH dec AS (INSERT decision), log AS (INSERT lease_log), up AS (INSERT lease ON CONFLICT
+    DO UPDATE WHERE expired) SELECT the two ids and whether the lease was taken."""
+    cd = compliance_decisions.c
+    dec = (
+        insert(compliance_decisions)
+        .values({c: bindparam(f"dec_{c}", type_=cd[c].type) for c in DECISION_COLUMNS})
+        .returning(cd.id)
+        .cte("dec")
+    )
+
+    def p(name: str) -> Any:
+        return bindparam(name, type_=debtor_leases.c[name].type)
+
+    log = (
+        insert(lease_log)
+        .values({c: p(c) for c in ("debtor_id", "collector_id", "work_item_id", "contact_point_id")})
+        .values(leased_at=p("leased_at"), expires_at=p("expires_at"))
+        .returning(lease_log.c.id)
+        .cte("log")
+    )
+    src = select(
+        p("debtor_id"),
+        log.c.id,
+        p("collector_id"),
+        p("work_item_id"),
+        p("contact_point_id"),
+        p("dial_token_hash"),
+        p("script_mode"),
+        dec.c.id,
+        p("leased_at"),
+        p("expires_at"),
+    ).select_from(dec.join(log, true()))
+    ins = pg_insert(debtor_leases).from_select(["debtor_id", *LEASE_COLUMNS], src)
+    up = (
+        ins.on_conflict_do_update(
+            index_elements=[debtor_leases.c.debtor_id],
+            set_={k: ins.excluded[k] for k in LEASE_COLUMNS},
+            where=debtor_leases.c.expires_at <= bindparam("now", type_=UtcDateTime()),
+        )
+        .returning(debtor_leases.c.debtor_id)
+        .cte("up")
+    )
+    taken = select(func.count()).select_from(up).scalar_subquery()
+    return select(
+        dec.c.id.label("decision_id"), log.c.id.label("lease_id"), (taken > 0).label("taken")
+    ).select_from(dec.join(log, true()))
 
 
 @cache
@@ -365,16 +525,33 @@ def candidate_of(
 
 
 def end(conn: Connection, lease_id: int, now: datetime, reason: str) -> bool:
-    """End a live lease (attempt recorded, released, superseded); False when it was not live."""
-    gone = conn.execute(
-        delete(debtor_leases).where(debtor_leases.c.lease_id == lease_id, debtor_leases.c.expires_at > now)
-    ).rowcount
-    conn.execute(
-        update(lease_log)
-        .where(lease_log.c.id == lease_id, lease_log.c.ended_at.is_(None))
-        .values(ended_at=now, end_reason=reason)
-    )
+    """End a live lease (attempt recorded, released, superseded); False when it was not live.
+
+    On PostgreSQL one statement (the lease row's delete and the history row's update as CTEs)."""
+    params = {"lease_id": lease_id, "now": now, "reason": reason}
+    if conn.dialect.name == "postgresql":
+        return bool(conn.execute(_end_stmts()[0], params).scalar_one())
+    gone = conn.execute(_end_stmts()[1], params).rowcount
+    conn.execute(_end_stmts()[2], params)
     return bool(gone)
+
+
+@cache
+def _end_stmts() -> tuple[Any, Any, Any]:
+    """(PostgreSQL's one statement, the lease delete, the history update)."""
+    now = bindparam("now", type_=UtcDateTime())
+    gone = delete(debtor_leases).where(
+        debtor_leases.c.lease_id == bindparam("lease_id"), debtor_leases.c.expires_at > now
+    )
+    ended = (
+        update(lease_log)
+        .where(lease_log.c.id == bindparam("lease_id"), lease_log.c.ended_at.is_(None))
+        .values(ended_at=now, end_reason=bindparam("reason"))
+    )
+    gone_cte = gone.returning(debtor_leases.c.lease_id).cte("gone")
+    ended_cte = ended.returning(lease_log.c.id).cte("ended")
+    both = select(select(func.count()).select_from(gone_cte).scalar_subquery()).add_cte(ended_cte)
+    return both, gone, ended
 
 
 def by_token(conn: Connection, token: str, now: datetime) -> Lease | None:
@@ -400,30 +577,100 @@ def log_decision(
     now: datetime,
 ) -> int:
     """Keep a decision on an actual contact in the compliance decision log (same content as check_contact)."""
+    values = _decision_values(debtor_id, contact_point_id, decision, collector_type, requested_by, now)
+    return int(conn.execute(_decision_stmt(), values).scalar_one())
+
+
+def _decision_values(
+    debtor_id: int,
+    contact_point_id: int | None,
+    decision: Decision,
+    collector_type: str,
+    requested_by: str,
+    now: datetime,
+) -> dict[str, Any]:
     p = decision.proposed
-    return int(
-        conn.execute(
-            _decision_stmt(),
-            {
-                "debtor_id": debtor_id,
-                "contact_point_id": contact_point_id,
-                "channel": p.channel.value,
-                "party": p.party.value,
-                "purpose": p.purpose.value if p.purpose else None,
-                "proposed_at": p.at,
-                "allowed": decision.allowed,
-                "rules_checked": list(decision.checked),
-                "fired": [h.as_dict() for h in decision.fired],
-                "rulesets": [{"name": n, "version": v} for n, v in decision.rulesets],
-                "requirements": list(decision.requirements),
-                "script_mode": decision.script_mode,
-                "earliest_allowed": decision.earliest_allowed,
-                "collector_type": collector_type,
-                "requested_by": requested_by[:64],
-                "evaluated_at": now,
-                "created_at": now,
-            },
-        ).scalar_one()
+    return {
+        "debtor_id": debtor_id,
+        "contact_point_id": contact_point_id,
+        "channel": p.channel.value,
+        "party": p.party.value,
+        "purpose": p.purpose.value if p.purpose else None,
+        "proposed_at": p.at,
+        "allowed": decision.allowed,
+        "rules_checked": list(decision.checked),
+        "fired": [h.as_dict() for h in decision.fired],
+        "rulesets": [{"name": n, "version": v} for n, v in decision.rulesets],
+        "requirements": list(decision.requirements),
+        "script_mode": decision.script_mode,
+        "earliest_allowed": decision.earliest_allowed,
+        "collector_type": collector_type,
+        "requested_by": requested_by[:64],
+        "evaluated_at": now,
+        "created_at": now,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """A decision to keep in the decision log along with what it was made for."""
+
+    debtor_id: int
+    contact_point_id: int | None
+    decision: Decision
+    collector_type: str
+    requested_by: str
+    now: datetime
+
+    def values(self, prefix: str = "") -> dict[str, Any]:
+        """The decision log row's values (keys prefixed)."""
+        v = _decision_values(
+            self.debtor_id,
+            self.contact_point_id,
+            self.decision,
+            self.collector_type,
+            self.requested_by,
+            self.now,
+        )
+        return {f"{prefix}{k}": x for k, x in v.items()}
+
+
+def insert_attempt(
+    conn: Connection, decision: DecisionRecord | None, values: dict[str, Any]
+) -> tuple[int, int | None]:
+    """Insert a contact_attempts row (its decision_id set from the decision kept with it): (attempt id,
+    decision id). On PostgreSQL the decision and the attempt go in one statement."""
+    if decision is None:
+        stmt = _attempt_stmt(tuple(values), False)
+        return int(conn.execute(stmt, {**values, "decision_id": None}).scalar_one()), None
+    if conn.dialect.name != "postgresql":
+        decision_id = int(conn.execute(_decision_stmt(), decision.values()).scalar_one())
+        stmt = _attempt_stmt(tuple(values), False)
+        return int(conn.execute(stmt, {**values, "decision_id": decision_id}).scalar_one()), decision_id
+    row = conn.execute(_attempt_stmt(tuple(values), True), {**values, **decision.values("dec_")}).one()
+    return int(row.id), int(row.decision_id)
+
+
+@cache
+def _attempt_stmt(columns: tuple[str, ...], with_decision: bool) -> Any:
+    """INSERT contact_attempts RETURNING id; with_decision (PostgreSQL): WITH dec AS (INSERT decision)
+    INSERT ... SELECT ..., dec.id FROM dec RETURNING id, decision_id."""
+    a = contact_attempts.c
+    if not with_decision:
+        return insert(contact_attempts).returning(a.id)
+    cd = compliance_decisions.c
+    dec = (
+        insert(compliance_decisions)
+        .values({c: bindparam(f"dec_{c}", type_=cd[c].type) for c in DECISION_COLUMNS})
+        .returning(cd.id)
+        .cte("dec")
+    )
+    src = select(*(bindparam(c, type_=a[c].type) for c in columns), dec.c.id)
+    return (
+        insert(contact_attempts)
+        .from_select([*columns, "decision_id"], src)
+        .returning(a.id, a.decision_id)
+        .add_cte(dec)
     )
 
 

@@ -185,24 +185,22 @@ def _lease(
 ) -> dict[str, Any] | None:
     assert verdict.point is not None and verdict.decision is not None
     token = queries.new_token()
-    decision = verdict.decision
-    decision_id = queries.log_decision(
-        conn, c.debtor_id, verdict.point.id, decision, f.collector_type, principal.username, now
-    )
-    lease_id = queries.take(
+    taken = queries.lease_decided(
         conn,
         debtor_id=c.debtor_id,
         collector_id=collector_of(principal),
         work_item_id=c.id,
         contact_point_id=verdict.point.id,
-        script_mode=decision.script_mode,
-        decision_id=decision_id,
+        decision=verdict.decision,
+        collector_type=f.collector_type,
+        requested_by=principal.username,
         token=token,
         now=now,
         expires_at=until,
     )
-    if lease_id is None:
+    if taken is None:
         return None
+    lease_id, decision_id = taken
     return _answer(conn, c, row, f, verdict, lease_id, now, until, token, decision_id, chance, resumed=False)
 
 

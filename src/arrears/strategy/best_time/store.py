@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
@@ -74,6 +75,43 @@ def debtor_facts(conn: Connection, debtor_ids: Sequence[int]) -> dict[int, tuple
     for start in range(0, len(ids), 5000):
         for row in conn.execute(stmt, {"ids": ids[start:start + 5000]}):
             out[int(row[0])] = (str(row[1]), None if row[2] is None else int(row[2]), str(row[3]))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class HourCell:
+    """What one debtor's RPC chance at one local weekday x hour is made of (read in one query)."""
+
+    segment: str
+    pay_day: int | None
+    timezone: str
+    own: tuple[int, int] | None  # the debtor's own (attempts, rpcs) in that cell, when it has history
+    segment_rate: float | None  # the stored rate of the debtor's segment cell
+    all_rate: float | None  # the stored rate of the "all" segment cell
+
+
+def hour_cells(conn: Connection, debtor_ids: Sequence[int], weekday: int, hour: int,
+               all_segment: str) -> dict[int, HourCell]:
+    """Segment, pay day, zone, own counts and the segment's and "all" stored rates of each debtor at one
+    local weekday x hour, in one query (what `debtor_facts`, `segment_cells` and `debtor_cells` give)."""
+    stmt = text(
+        "select x.id, x.segment, x.pay_day, x.timezone, c.attempts, c.rpcs, r.rate, ra.rate"  # noqa: S608
+        f" from (select d.id, {SEGMENT_SQL} as segment, d.pay_day, d.timezone from debtors d"
+        " where d.id in :ids) x"
+        " left join debtor_hour_counts c on c.debtor_id = x.id and c.weekday = :wd and c.hour = :hour"
+        " left join rpc_hour_rates r on r.segment = x.segment and r.weekday = :wd and r.hour = :hour"
+        " left join rpc_hour_rates ra on ra.segment = :all and ra.weekday = :wd and ra.hour = :hour"
+    ).bindparams(bindparam("ids", expanding=True))
+    out: dict[int, HourCell] = {}
+    ids = list(dict.fromkeys(int(i) for i in debtor_ids))
+    for start in range(0, len(ids), 5000):
+        params = {"ids": ids[start:start + 5000], "wd": weekday, "hour": hour, "all": all_segment}
+        for d, seg, pay_day, zone, n, r, rate, all_rate in conn.execute(stmt, params):
+            out[int(d)] = HourCell(
+                str(seg), None if pay_day is None else int(pay_day), str(zone),
+                None if n is None else (int(n), int(r)),
+                None if rate is None else float(rate), None if all_rate is None else float(all_rate),
+            )
     return out
 
 
