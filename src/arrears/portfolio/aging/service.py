@@ -7,11 +7,11 @@ UPDATE ... FROM statements. Any error rolls everything back (the aging_runs row 
 run is simply repeated. Runs are serialised: a transaction-scoped advisory lock on PostgreSQL, the
 write lock (taken by the run's first statement) on SQLite.
 
-On PostgreSQL the run's new bucket_history and accrual rows are written at the end, one statement per
-table. When a table gets more new rows than it already holds (a first run over a fresh portfolio), its
-foreign keys are dropped before that insert and added back (validated) after it, inside the run's
-transaction: one join instead of a trigger per row. Meanwhile readers of accounts wait for the commit
-(seconds); if the locks are not granted within 5 s, the rows are checked one by one instead.
+On PostgreSQL the run's new bucket_history and accrual rows are spooled to files and COPYed in at the
+end, one COPY per table. When a table gets more new rows than it already holds (a first run over a
+fresh portfolio), its foreign keys are dropped before that COPY and added back (validated) after it,
+inside the run's transaction: one join instead of a trigger per row. Meanwhile readers of accounts wait
+for the commit (seconds); if the locks are not granted within 5 s, the rows are checked one by one.
 
 Idempotency: a rerun for the same as_of adds nothing (penalty_through = as_of stops the interest, the
 late-fee watermark late_fee_through and the (account, kind, period_date) unique key stop fees, and the
@@ -153,10 +153,10 @@ def _age_pages(
     """Age the active accounts page by page, writing each page on the run's connection (one transaction).
 
     On PostgreSQL the pages are read ahead on a second connection and written behind in a thread, so
-    the server reads and writes while Python ages; their bucket history and accrual rows are collected
-    in TEMP tables and written at the end, once the reader is done (see store.write_ledger). SQLite runs
-    in this thread only: sqlite3 releases the GIL for every row it steps, so threads beside the CPU-bound
-    loop queue for the GIL (a convoy) and end up slower than doing one thing at a time.
+    the server reads and writes while Python ages; their bucket history and accrual rows are spooled
+    to files and copied in at the end, once the reader is done (see store.Ledger, store.write_ledger).
+    SQLite runs in this thread only: sqlite3 releases the GIL for every row it steps, so threads beside
+    the CPU-bound loop queue for the GIL (a convoy) and end up slower than doing one thing at a time.
     """
     st.create_staging(conn)
     total = st.count_active(conn)
@@ -170,14 +170,18 @@ def _age_pages(
     def write(page: st.AgedPage) -> None:
         tally.opened += st.apply_chunk(conn, page, as_of, now, ledger_at_end=ledger_at_end)
 
-    with _pages(rt, conn, as_of) as pages, _writer(conn, write) as writer:
-        for chunk in pages:
-            writer.submit(_age_chunk(chunk, as_of, thresholds, terms_cache, tally))
-            progress(tally.aged, total, "aging accounts")
-    if ledger_at_end:
-        progress(tally.aged, total, "writing bucket history and accruals")
-        accrued = sum(t.late_fees + t.penalty_accruals for t in tally.by_currency.values())
-        st.write_ledger(conn, as_of, tally.first + sum(tally.moves.values()), accrued)
+    with (st.Ledger(as_of) if ledger_at_end else nullcontext(None)) as ledger:
+        with _pages(rt, conn, as_of) as pages, _writer(conn, write) as writer:
+            for chunk in pages:
+                page = _age_chunk(chunk, as_of, thresholds, terms_cache, tally)
+                if ledger is not None:
+                    ledger.add(page)
+                    st.encode_for_copy(page)
+                writer.submit(page)
+                progress(tally.aged, total, "aging accounts")
+        if ledger is not None:
+            progress(tally.aged, total, "writing bucket history and accruals")
+            st.write_ledger(conn, ledger)
     st.drop_staging(conn)
     return tally
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import Date, Table, func, insert, literal, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -95,6 +95,27 @@ def bulk_load(conn: Connection, table: Table, rows: Sequence[tuple[Any, ...]]) -
                 copy.write_row(row)
         return
     conn.exec_driver_sql(str(insert(table).compile(dialect=conn.dialect)), list(rows))
+
+
+def copy_text(conn: Connection, table: Table, columns: Sequence[str], source: IO[bytes]) -> None:
+    """COPY a file of rows in PostgreSQL's text format (from its start) into `table`'s `columns`.
+
+    A constraint violation surfaces as SQLAlchemy's IntegrityError, as it would from a statement.
+    """
+    import psycopg
+    from psycopg import sql
+
+    copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    source.seek(0)
+    raw = conn.connection.driver_connection
+    try:
+        with raw.cursor() as cur, cur.copy(copy_sql) as copy:  # type: ignore[union-attr]
+            while block := source.read(1 << 20):
+                copy.write(block)
+    except psycopg.errors.IntegrityError as exc:
+        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
 
 
 BULK_MIN_ROWS = 50_000  # below this, per-row foreign-key checks cost too little to bother
