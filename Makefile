@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/mypy src/arrears/core src/arrears/portfolio src/arrears/compliance src/arrears/payments src/arrears/worklist src/arrears/users src/arrears/reporting src/arrears/strategy
+	$(BIN)/mypy src/arrears/core src/arrears/portfolio src/arrears/compliance src/arrears/payments src/arrears/worklist src/arrears/users src/arrears/reporting src/arrears/strategy src/arrears/desk src/arrears/sim
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -199,7 +199,12 @@ def bench_one(db: str, n_accounts: int, url: str, var_dir: Path) -> list[Result]
     peak = round(peak_rss_mb(), 1)
 
     def steps(summary: Any) -> str:
-        return "; ".join(f"{s.step} {s.seconds:.1f}s" for s in summary.steps)
+        parts = []
+        for s in summary.steps:
+            phases = s.counts.get("phases") if isinstance(s.counts, dict) else None
+            inner = f" ({', '.join(f'{k} {v:.1f}s' for k, v in phases.items())})" if phases else ""
+            parts.append(f"{s.step} {s.seconds:.1f}s{inner}")
+        return "; ".join(parts)
 
     c1 = _counts(first)
     return [

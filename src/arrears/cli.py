@@ -100,6 +100,9 @@ def _register() -> None:
     from arrears.reporting.cli import report_app
 
     app.add_typer(report_app, name="report", help="KPIs, trends, roll rates, recovery curves, arm tests.")
+    from arrears.sim.cli import sim_app
+
+    app.add_typer(sim_app, name="sim", help="The portfolio simulator: run a sim.yaml, write its report.")
 
 
 def main() -> None:

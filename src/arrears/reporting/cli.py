@@ -315,7 +315,7 @@ def refresh_command(
     start: FromOpt = None,
     everything: Annotated[bool, typer.Option("--all", help="From the first day with data")] = False,
 ) -> None:
-    """Rebuild the summaries the reports read (the nightly run does this for the last 40 days)."""
+    """Rebuild the summaries the reports read (the nightly run does the last 7 days; this, 40 by default)."""
     from arrears.reporting import service
 
     last, first = _day(as_of, "--as-of"), _day(start, "--from")

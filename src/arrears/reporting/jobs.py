@@ -26,7 +26,8 @@ from arrears.reporting.model import RefreshSummary
 from arrears.reporting.rules import add_months, month_start
 from arrears.reporting.store import report_refreshes
 
-REFRESH_DAYS = 40
+REFRESH_DAYS = 40  # `arrears report refresh` without --from: deep enough for any late correction
+NIGHTLY_DAYS = 7  # the nightly run: late dialer reports and promises judged after their grace days
 CHUNK_DAYS = 7  # days rebuilt per statement: one scan of the accounts serves a week
 
 
@@ -78,8 +79,18 @@ def refresh_summaries(
     report = progress or no_progress
     began = timer.perf_counter()
     refresh.lock(conn)
+    phases: dict[str, float] = {}
+    mark = timer.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now_s = timer.perf_counter()
+        phases[name] = round(phases.get(name, 0.0) + now_s - mark, 3)
+        mark = now_s
+
     refresh.rebuild_debtor_accounts(conn)
     refresh.rebuild_arms(conn)
+    lap("lookups")
     days = [first + timedelta(days=i) for i in range((as_of - first).days + 1)]
     months = _roll_months(first, as_of)
     cohorts = _cohorts(first, as_of)
@@ -91,13 +102,16 @@ def refresh_summaries(
         cube_rows += cube
         payment_rows += paid
         report(i + len(chunk), total, f"reporting: days {chunk[0]} to {chunk[-1]}")
+    lap("days")
     for j, month in enumerate(months, len(days) + 1):
         roll_rows += refresh.refresh_rolls(conn, month)
         report(j, total, f"reporting: rolls {month:%Y-%m}")
+    lap("rolls")
     first_delinquent = bucket_labels(thresholds)[1]
     for k, cohort in enumerate(cohorts, len(days) + len(months) + 1):
         cohort_rows += refresh.refresh_cohort(conn, cohort, first_delinquent)
         report(k, total, f"reporting: cohort {cohort:%Y-%m}")
+    lap("cohorts")
     conn.execute(
         insert(report_refreshes).values(
             first_day=first,
@@ -120,6 +134,7 @@ def refresh_summaries(
         roll_rows=roll_rows,
         cohort_rows=cohort_rows,
         seconds=round(timer.perf_counter() - began, 3),
+        phases=phases,
     )
 
 

@@ -276,3 +276,4 @@ class RefreshSummary:
     roll_rows: int
     cohort_rows: int
     seconds: float
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase: lookups, days, rolls, cohorts

@@ -17,7 +17,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -197,10 +197,11 @@ def _work_items(conn: Any, rt: Runtime, as_of: date, progress: Progress) -> Any:
 
 
 def _reports(conn: Any, rt: Runtime, as_of: date, progress: Progress) -> Any:
-    from arrears.reporting.jobs import refresh_summaries
+    from arrears.reporting.jobs import NIGHTLY_DAYS, refresh_summaries
 
     return refresh_summaries(conn, as_of, rt.clock.now(), progress, zone=rt.settings.default_timezone,
-                             thresholds=list(rt.settings.bucket_thresholds))
+                             thresholds=list(rt.settings.bucket_thresholds),
+                             start=as_of - timedelta(days=NIGHTLY_DAYS - 1))
 
 
 TRANSACTIONAL = {

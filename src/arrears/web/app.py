@@ -126,6 +126,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
     app.include_router(reporting_router, prefix="/api/v1")
     app.include_router(reporting_pages)
+
+    from arrears.sim.api import router as sim_router
+
+    app.include_router(sim_router, prefix="/api/v1")
+
+    from arrears.desk.pages import router as desk_pages
+
+    app.include_router(desk_pages)
     return app
 
 

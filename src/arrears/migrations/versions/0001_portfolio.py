@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 10:24:01.182004
+Create Date: 2026-11-29 10:54:51.451154
 """
 
 from __future__ import annotations
@@ -144,6 +144,23 @@ def upgrade() -> None:
         sa.CheckConstraint("kind in ('person','company')", name=op.f("ck_debtors_kind")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_debtors")),
         sa.UniqueConstraint("external_id", name=op.f("uq_debtors_external_id")),
+    )
+    op.create_table(
+        "desk_objections",
+        sa.Column(
+            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
+        ),
+        sa.Column("key", sa.String(length=40), nullable=False),
+        sa.Column("position", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("title_zh", sa.String(length=120), nullable=False),
+        sa.Column("title_en", sa.String(length=120), nullable=False),
+        sa.Column("answer_zh", sa.Text(), nullable=False),
+        sa.Column("answer_en", sa.Text(), nullable=False),
+        sa.Column("active", sa.Boolean(), server_default=sa.text("(true)"), nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=False),
+        sa.Column("updated_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_desk_objections")),
+        sa.UniqueConstraint("key", name="uq_desk_objections_key"),
     )
     op.create_table(
         "import_batches",
@@ -400,6 +417,14 @@ def upgrade() -> None:
         sa.Column("prior", sa.Float(), nullable=False),
         sa.Column("refreshed_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("segment", "weekday", "hour", name="pk_rpc_hour_rates"),
+    )
+    op.create_table(
+        "sim_clock",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("set_by", sa.String(length=64), nullable=False),
+        sa.Column("set_at", arrears.core.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sim_clock")),
     )
     op.create_table(
         "teams",
@@ -2097,6 +2122,7 @@ def downgrade() -> None:
     op.drop_table("batch_steps")
     op.drop_table("treatment_versions")
     op.drop_table("teams")
+    op.drop_table("sim_clock")
     op.drop_table("rpc_hour_rates")
     with op.batch_alter_table("report_rolls", schema=None) as batch_op:
         batch_op.drop_index("ix_report_rolls_experiment_month")
@@ -2139,6 +2165,7 @@ def downgrade() -> None:
 
     op.drop_table("message_templates")
     op.drop_table("import_batches")
+    op.drop_table("desk_objections")
     op.drop_table("debtors")
     with op.batch_alter_table("batch_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_batch_runs_as_of"))
