@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
                 "s",
                 "–",
                 None,
-                f"{done.activity_rows:,} cube rows, {done.payment_rows:,} payments (the nightly run refreshes 7 days)",
+                f"{done.activity_rows:,} cube rows, {done.payment_rows:,} payments (nightly: 7 days)",
             ),
         ]
         with_arms = "arm_assignments" in counts
