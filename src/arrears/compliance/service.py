@@ -32,7 +32,7 @@ from arrears.compliance.model import (
 from arrears.compliance.reads import debtor_row, load_facts, rulesets_for
 from arrears.compliance.rulesets import RULESETS_DIR, layered
 from arrears.compliance.scenario import parse_scenario
-from arrears.compliance.store import compliance_decisions, contact_attempts, debtor_flags
+from arrears.compliance.store import compliance_decisions, contact_attempts, debtor_flags, decision_row
 from arrears.core.access import Permission, Principal, require
 from arrears.core.clock import require_aware
 from arrears.core.errors import Conflict, FieldProblem, InputRejected, NotFound
@@ -122,25 +122,8 @@ def check_contact(
         decision = evaluate(proposed, facts, chosen, now)
         decision_id = conn.execute(
             insert(compliance_decisions)
-            .values(
-                debtor_id=debtor_id,
-                contact_point_id=contact_point_id,
-                channel=channel.value,
-                party=party.value,
-                purpose=purpose.value if purpose else None,
-                proposed_at=moment,
-                allowed=decision.allowed,
-                rules_checked=list(decision.checked),
-                fired=[h.as_dict() for h in decision.fired],
-                rulesets=[{"name": n, "version": v} for n, v in decision.rulesets],
-                requirements=list(decision.requirements),
-                script_mode=decision.script_mode,
-                earliest_allowed=decision.earliest_allowed,
-                collector_type=ctype,
-                requested_by=(requested_by or principal.username)[:64],
-                evaluated_at=now,
-                created_at=now,
-            )
+            .values(decision_row(debtor_id, contact_point_id, decision, ctype,
+                                 requested_by or principal.username, now))
             .returning(compliance_decisions.c.id)
         ).scalar_one()
     return LoggedDecision(int(decision_id), debtor_id, decision, ctype)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, text
 
 from arrears.compliance.model import ContactChannel, HoldKind, Outcome, Party
 from arrears.core.tables import Id, UtcDateTime, metadata
+
+if TYPE_CHECKING:
+    from arrears.compliance.model import Decision
 
 
 def _in(column: str, values: Iterable[str]) -> str:
@@ -111,3 +116,28 @@ compliance_decisions = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_compliance_decisions_debtor_created", "debtor_id", "created_at"),
 )
+
+
+def decision_row(debtor_id: int, contact_point_id: int | None, decision: Decision, collector_type: str | None,
+                 requested_by: str, now: datetime) -> dict[str, Any]:
+    """The compliance_decisions row for a decision (every caller that keeps one writes the same content)."""
+    p = decision.proposed
+    return {
+        "debtor_id": debtor_id,
+        "contact_point_id": contact_point_id,
+        "channel": p.channel.value,
+        "party": p.party.value,
+        "purpose": p.purpose.value if p.purpose else None,
+        "proposed_at": p.at,
+        "allowed": decision.allowed,
+        "rules_checked": list(decision.checked),
+        "fired": [h.as_dict() for h in decision.fired],
+        "rulesets": [{"name": n, "version": v} for n, v in decision.rulesets],
+        "requirements": list(decision.requirements),
+        "script_mode": decision.script_mode,
+        "earliest_allowed": decision.earliest_allowed,
+        "collector_type": collector_type,
+        "requested_by": requested_by[:64],
+        "evaluated_at": now,
+        "created_at": now,
+    }

@@ -61,9 +61,9 @@ SEED: tuple[Objection, ...] = (
               "We take a fraud claim seriously: I will open an investigation and collection is on hold "
               "meanwhile; please tell me what happened."),
     Objection("why_now", "为什么这个时候打电话？", "Why are you calling now?",
-              "我们只在允许的联系时间内致电（当地时间上午8点至晚上9点）；如果现在不方便，可以约定其他时间。",
-              "We only call within the permitted contact hours (8:00 to 21:00 your local time); if now is "
-              "not convenient we can agree another time."),
+              "我们只在规定允许的联系时间内致电；如果现在不方便，可以约定其他时间。",
+              "We only call within the contact hours the rules allow; if now is not convenient we can agree "
+              "another time."),
     Objection("late_fee", "为什么有滞纳金？", "Why is there a late fee?",
               "滞纳金是按合同条款计算的，每个逾期周期收取一次；它是系统计算的，不是我个人决定的。",
               "The late fee is set by your contract, charged once per missed cycle; it is computed, not "

@@ -19,7 +19,7 @@ from arrears.compliance.store import contact_attempts
 from arrears.core.access import Permission, Principal, require
 from arrears.core.errors import Conflict, FieldProblem, InputRejected, NotFound
 from arrears.runtime import Runtime
-from arrears.worklist import effects, queries
+from arrears.worklist import decisions, effects, queries
 from arrears.worklist.bridge import claim_payment, promise, refresh_contactability
 from arrears.worklist.facts import DebtorFacts
 from arrears.worklist.judge import proposal
@@ -177,7 +177,7 @@ def record_in(
         )
     logged = None
     if decision is not None:  # kept with the attempt (one statement on PostgreSQL)
-        logged = queries.DecisionRecord(
+        logged = decisions.DecisionRecord(
             report.debtor_id,
             point.id if point is not None else None,
             decision,
@@ -185,7 +185,7 @@ def record_in(
             principal.username if desk else f"dialer:{principal.username}",
             now,
         )
-    attempt_id, decision_id = queries.insert_attempt(
+    attempt_id, decision_id = decisions.insert_attempt(
         conn,
         logged,
         dict(

@@ -1,4 +1,4 @@
-"""Queue queries inside the caller's transaction: candidates (SKIP LOCKED), leases, the decision log.
+"""Queue queries inside the caller's transaction: candidates (SKIP LOCKED) and leases (decisions.py: the log).
 
 No transaction begins here; `service.py` and `attempts.py` own the transactions.
 """
@@ -19,9 +19,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from arrears.compliance.model import Decision
-from arrears.compliance.store import compliance_decisions, contact_attempts
+from arrears.compliance.store import compliance_decisions, decision_row
 from arrears.core.tables import UtcDateTime
 from arrears.portfolio.store import debtors
+from arrears.worklist.decisions import DECISION_COLUMNS, log_decision
 from arrears.worklist.model import WorkKind, WorkStatus
 from arrears.worklist.rules import CALL_CHANNEL, Candidate, urgency_of_class
 from arrears.worklist.store import debtor_leases, lease_log, work_items
@@ -353,7 +354,7 @@ def lease_decided(
         return None if lease_id is None else (lease_id, decision_id)
     values = {
         f"dec_{k}": v
-        for k, v in _decision_values(
+        for k, v in decision_row(
             debtor_id, contact_point_id, decision, collector_type, requested_by, now
         ).items()
     }
@@ -375,27 +376,6 @@ def lease_decided(
         conn.execute(delete(compliance_decisions).where(compliance_decisions.c.id == decision_id))
         return None
     return lease_id, decision_id
-
-
-DECISION_COLUMNS = (
-    "debtor_id",
-    "contact_point_id",
-    "channel",
-    "party",
-    "purpose",
-    "proposed_at",
-    "allowed",
-    "rules_checked",
-    "fired",
-    "rulesets",
-    "requirements",
-    "script_mode",
-    "earliest_allowed",
-    "collector_type",
-    "requested_by",
-    "evaluated_at",
-    "created_at",
-)
 
 
 @cache
@@ -562,118 +542,3 @@ def by_token(conn: Connection, token: str, now: datetime) -> Lease | None:
         )
     ).first()
     return _lease(r) if r else None
-
-
-# --- the decision log --------------------------------------------------------------------------------------
-
-
-def log_decision(
-    conn: Connection,
-    debtor_id: int,
-    contact_point_id: int | None,
-    decision: Decision,
-    collector_type: str,
-    requested_by: str,
-    now: datetime,
-) -> int:
-    """Keep a decision on an actual contact in the compliance decision log (same content as check_contact)."""
-    values = _decision_values(debtor_id, contact_point_id, decision, collector_type, requested_by, now)
-    return int(conn.execute(_decision_stmt(), values).scalar_one())
-
-
-def _decision_values(
-    debtor_id: int,
-    contact_point_id: int | None,
-    decision: Decision,
-    collector_type: str,
-    requested_by: str,
-    now: datetime,
-) -> dict[str, Any]:
-    p = decision.proposed
-    return {
-        "debtor_id": debtor_id,
-        "contact_point_id": contact_point_id,
-        "channel": p.channel.value,
-        "party": p.party.value,
-        "purpose": p.purpose.value if p.purpose else None,
-        "proposed_at": p.at,
-        "allowed": decision.allowed,
-        "rules_checked": list(decision.checked),
-        "fired": [h.as_dict() for h in decision.fired],
-        "rulesets": [{"name": n, "version": v} for n, v in decision.rulesets],
-        "requirements": list(decision.requirements),
-        "script_mode": decision.script_mode,
-        "earliest_allowed": decision.earliest_allowed,
-        "collector_type": collector_type,
-        "requested_by": requested_by[:64],
-        "evaluated_at": now,
-        "created_at": now,
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRecord:
-    """A decision to keep in the decision log along with what it was made for."""
-
-    debtor_id: int
-    contact_point_id: int | None
-    decision: Decision
-    collector_type: str
-    requested_by: str
-    now: datetime
-
-    def values(self, prefix: str = "") -> dict[str, Any]:
-        """The decision log row's values (keys prefixed)."""
-        v = _decision_values(
-            self.debtor_id,
-            self.contact_point_id,
-            self.decision,
-            self.collector_type,
-            self.requested_by,
-            self.now,
-        )
-        return {f"{prefix}{k}": x for k, x in v.items()}
-
-
-def insert_attempt(
-    conn: Connection, decision: DecisionRecord | None, values: dict[str, Any]
-) -> tuple[int, int | None]:
-    """Insert a contact_attempts row (its decision_id set from the decision kept with it): (attempt id,
-    decision id). On PostgreSQL the decision and the attempt go in one statement."""
-    if decision is None:
-        stmt = _attempt_stmt(tuple(values), False)
-        return int(conn.execute(stmt, {**values, "decision_id": None}).scalar_one()), None
-    if conn.dialect.name != "postgresql":
-        decision_id = int(conn.execute(_decision_stmt(), decision.values()).scalar_one())
-        stmt = _attempt_stmt(tuple(values), False)
-        return int(conn.execute(stmt, {**values, "decision_id": decision_id}).scalar_one()), decision_id
-    row = conn.execute(_attempt_stmt(tuple(values), True), {**values, **decision.values("dec_")}).one()
-    return int(row.id), int(row.decision_id)
-
-
-@cache
-def _attempt_stmt(columns: tuple[str, ...], with_decision: bool) -> Any:
-    """INSERT contact_attempts RETURNING id; with_decision (PostgreSQL): WITH dec AS (INSERT decision)
-    INSERT ... SELECT ..., dec.id FROM dec RETURNING id, decision_id."""
-    a = contact_attempts.c
-    if not with_decision:
-        return insert(contact_attempts).returning(a.id)
-    cd = compliance_decisions.c
-    dec = (
-        insert(compliance_decisions)
-        .values({c: bindparam(f"dec_{c}", type_=cd[c].type) for c in DECISION_COLUMNS})
-        .returning(cd.id)
-        .cte("dec")
-    )
-    src = select(*(bindparam(c, type_=a[c].type) for c in columns), dec.c.id)
-    return (
-        insert(contact_attempts)
-        .from_select([*columns, "decision_id"], src)
-        .returning(a.id, a.decision_id)
-        .add_cte(dec)
-    )
-
-
-@cache
-def _decision_stmt() -> Any:
-    return insert(compliance_decisions).returning(compliance_decisions.c.id)

@@ -21,7 +21,7 @@ from arrears.runtime import Runtime
 from arrears.users import audit
 from arrears.users.store import users
 from arrears.users.unmask import debtor_in_scope
-from arrears.worklist import queries
+from arrears.worklist import decisions, queries
 from arrears.worklist.facts import DebtorFacts, load_many
 from arrears.worklist.judge import Verdict, judge
 from arrears.worklist.model import WorkStatus
@@ -261,7 +261,7 @@ def _resume(
         verdict = judge(_points(f), Context(f.facts), f.rulesets, now, held.contact_point_id)
         if verdict.allowed and verdict.point is not None and verdict.decision is not None:
             token = queries.new_token()
-            decision_id = queries.log_decision(
+            decision_id = decisions.log_decision(
                 conn,
                 held.debtor_id,
                 verdict.point.id,
