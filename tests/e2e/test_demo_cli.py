@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -47,7 +48,10 @@ def test_demo_runs_last_night_so_a_collector_has_work_today(tmp_path: Path) -> N
     assert "Nightly run 1 as of" in demo.output and "completed" in demo.output
 
     nxt = runner.invoke(cli.app, ["queue", "next", "--collector", "collector.zh"], env=env)
-    assert '"status": "leased"' in nxt.output, nxt.output
+    answer = json.loads(nxt.output)
+    # the wall clock decides whether a call is allowed right now (house hours); either way there is work
+    assert answer["status"] in ("leased", "nothing_allowed"), nxt.output
+    assert answer["status"] == "leased" or answer["examined"] > 0, nxt.output
 
 
 def test_demo_without_the_night_leaves_the_queue_empty(tmp_path: Path) -> None:
